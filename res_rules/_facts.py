@@ -1,0 +1,252 @@
+"""The fact model: a case as advisors describe it, as frozen attrs classes.
+
+Every field carries a :class:`Spec` in its metadata. The mapping parser (:mod:`._casefile`), the
+JSON Schema (:mod:`._schema`) and the hypothesis strategies read the fields from here, so the
+format is written down once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Any, Literal
+
+import attrs
+
+THEMES = (
+    "planuitval",
+    "besluitvorming_res",
+    "balans_zon_wind",
+    "bouwblok_4",
+    "nieuwe_ambities",
+    "biomassa",
+    "netcongestie",
+    "overig",
+)
+SCOPES = ("regionaal", "lokaal", "bovenlokaal")
+DECLARERS = ("stuurgroep", "bestuurlijk_trekker")
+SOLUTION_STATUSES = ("lopend", "gevonden", "niet_gevonden")
+DRAAGVLAK = ("voldoende", "onvoldoende", "geen", "onbekend")
+AGREEMENTS = ("nagekomen", "gedeeltelijk_nagekomen", "niet_nagekomen", "niet_van_toepassing")
+STEP2_NEEDS = ("feiten", "aanbevelingen")
+TECHNOLOGIES = ("wind", "zon")
+PROJECT_STATUSES = ("gepland", "vertraagd", "gedeeltelijk", "uitgevallen", "gerealiseerd")
+GEMEENTEN = (
+    "Bunnik",
+    "De Bilt",
+    "De Ronde Venen",
+    "Houten",
+    "IJsselstein",
+    "Lopik",
+    "Montfoort",
+    "Nieuwegein",
+    "Oudewater",
+    "Stichtse Vecht",
+    "Utrecht",
+    "Utrechtse Heuvelrug",
+    "Vijfheerenlanden",
+    "Wijk bij Duurstede",
+    "Woerden",
+    "Zeist",
+)
+MAX_STEP = 4
+
+Kind = Literal["str", "enum", "int", "number", "bool", "date", "nested", "list"]
+
+
+@attrs.frozen
+class Spec:
+    """How one field looks in a case file: its kind, bounds, allowed values and a gloss."""
+
+    kind: Kind
+    doc: str
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    non_empty: bool = False
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    item: type | None = None
+
+    def expected(self) -> str:
+        """What this field accepts, in words, for error messages."""
+        if self.kind == "enum":
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        elif self.kind in ("int", "number"):
+            text = "an integer" if self.kind == "int" else "a finite number"
+            bounds = [f"{op} {_num(v)}" for op, v in ((">=", self.ge), (">", self.gt),
+                                                       ("<=", self.le)) if v is not None]
+            if bounds:
+                text += " " + " and ".join(bounds)
+        elif self.kind == "str":
+            text = "a non-empty string" if self.non_empty else "a string"
+        elif self.kind == "bool":
+            text = "true or false"
+        elif self.kind == "date":
+            text = "an ISO date (YYYY-MM-DD)"
+        elif self.kind == "nested":
+            text = "a mapping"
+        else:
+            text = "a list"
+        return text + (" or null" if self.nullable else "")
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _check(spec: Spec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator enforcing ``spec`` on direct construction in Python."""
+
+    def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        problem = problem_with(spec, value)
+        if problem:
+            raise ValueError(f"{attribute.name!r} must be {spec.expected()} (got {value!r})")
+
+    return validate
+
+
+def problem_with(spec: Spec, value: Any) -> bool:
+    """True when ``value`` breaks ``spec`` (no coercion: ``"12"`` is no number, ``True`` no int)."""
+    if value is None:
+        return not spec.nullable
+    if spec.kind == "enum":
+        return not (isinstance(value, str) and value in spec.choices)
+    if spec.kind == "str":
+        return not isinstance(value, str) or (spec.non_empty and not value.strip())
+    if spec.kind == "bool":
+        return not isinstance(value, bool)
+    if spec.kind == "date":
+        return not (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+    if spec.kind in ("int", "number"):
+        if isinstance(value, bool):
+            return True
+        if spec.kind == "int" and not isinstance(value, int):
+            return True
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            return True
+        return (
+            (spec.ge is not None and value < spec.ge)
+            or (spec.gt is not None and value <= spec.gt)
+            or (spec.le is not None and value > spec.le)
+        )
+    if spec.kind == "nested":
+        return not (spec.item is not None and isinstance(value, spec.item))
+    return not (isinstance(value, tuple) and all(
+        spec.item is not None and isinstance(v, spec.item) for v in value))
+
+
+def field(spec: Spec, **kwargs: Any) -> Any:
+    """An attrs field that carries ``spec`` and validates against it."""
+    return attrs.field(validator=_check(spec), metadata={"spec": spec}, **kwargs)
+
+
+def spec_of(attribute: attrs.Attribute[Any]) -> Spec:
+    spec: Spec = attribute.metadata["spec"]
+    return spec
+
+
+@attrs.frozen
+class Solution:
+    """Where the search for a solution in the current step stands."""
+
+    status: str = field(
+        Spec("enum", "lopend (still being sought), gevonden (found), niet_gevonden (not found)",
+             choices=SOLUTION_STATUSES),
+        default="lopend",
+    )
+    adequate: bool | None = field(
+        Spec("bool", "whether the solution found breaks the impasse; only when status is gevonden",
+             nullable=True),
+        default=None,
+    )
+    draagvlak: str = field(
+        Spec("enum", "support for the solution among the participating organisations",
+             choices=DRAAGVLAK),
+        default="onbekend",
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.adequate is not None and self.status != "gevonden":
+            raise ValueError(
+                f"'adequate' is only allowed when status is 'gevonden' (status is {self.status!r})"
+            )
+
+
+@attrs.frozen
+class Project:
+    """A wind or solar project at stake in the case."""
+
+    id: str = field(Spec("str", "identifier, unique in the case", non_empty=True))
+    gemeente: str = field(Spec("enum", "the U16 gemeente the project lies in", choices=GEMEENTEN))
+    technology: str = field(Spec("enum", "wind or zon (solar field)", choices=TECHNOLOGIES))
+    capacity_mw: float = field(
+        Spec("number", "installed capacity (opgesteld vermogen) of the whole project, in MW",
+             gt=0)
+    )
+    name: str = field(Spec("str", "a readable name"), default="")
+    status: str = field(
+        Spec("enum", "realisation status of the project", choices=PROJECT_STATUSES),
+        default="gepland",
+    )
+    transferred_to_gemeente: bool = field(
+        Spec("bool", "the provincie transferred its competence for this project to the gemeente"),
+        default=False,
+    )
+
+
+@attrs.frozen
+class Case:
+    """One case: an impasse (or a threatening one) in the RES U16 Stuurgroep, described as facts."""
+
+    id: str = field(Spec("str", "identifier of the case", non_empty=True))
+    theme: str = field(Spec("enum", "the theme the impasse is about", choices=THEMES))
+    scope: str = field(Spec("enum", "regional, local or supra-local question", choices=SCOPES))
+    title: str = field(Spec("str", "a readable title"), default="")
+    no_consensus_declared_by: str | None = field(
+        Spec("enum", "who declared that no consensus can be reached (null: nobody yet)",
+             choices=DECLARERS, nullable=True),
+        default=None,
+    )
+    current_step: int = field(
+        Spec("int", "the step the procedure is in (0: not started)", ge=0, le=MAX_STEP),
+        default=0,
+    )
+    reference_date: dt.date | None = field(
+        Spec("date", "the date the facts describe (null: today)", nullable=True),
+        default=None,
+    )
+    deadline: dt.date | None = field(
+        Spec("date", "deadline for a solution in the current step", nullable=True),
+        default=None,
+    )
+    solution: Solution = field(
+        Spec("nested", "the state of the solution in the current step", item=Solution),
+        factory=Solution,
+    )
+    agreements: str = field(
+        Spec("enum", "whether the agreements made are kept", choices=AGREEMENTS),
+        default="niet_van_toepassing",
+    )
+    step2_need: str | None = field(
+        Spec("enum", "what step 2 must bring: feiten (facts) or aanbevelingen (recommendations)",
+             choices=STEP2_NEEDS, nullable=True),
+        default=None,
+    )
+    res_forecast_twh_2030: float | None = field(
+        Spec("number", "the region's current forecast for 2030, in TWh", ge=0, nullable=True),
+        default=None,
+    )
+    projects: tuple[Project, ...] = field(
+        Spec("list", "the wind and solar projects at stake", item=Project),
+        default=(),
+        converter=tuple,
+    )
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for project in self.projects:
+            if project.id in seen:
+                raise ValueError(f"project id {project.id!r} occurs twice; ids must be unique")
+            seen.add(project.id)
