@@ -437,7 +437,8 @@ def bevoegd_gezag(
         spec = spec_of(fields[name])
         if problem_with(spec, value):
             raise CaseError(name, spec.expected(), repr(value))
-    project = Project(id="project", gemeente="Utrecht", technology=technology,
+    label = f"{technology}-{capacity_mw:g}mw"
+    project = Project(id=label, gemeente="Utrecht", technology=technology,
                       capacity_mw=capacity_mw, transferred_to_gemeente=transferred_to_gemeente)
     ruleset = rules if rules is not None else load_rules()
     firings = infer(ruleset, [project_fact(project), context_fact(include_expected_law)])

@@ -24,19 +24,18 @@ from ._facts import Case, Project, Solution, Spec, problem_with, spec_of
 
 MAX_FILE_BYTES = 1024 * 1024
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class _PlainDataLoader(yaml.SafeLoader):
     """A safe loader that also refuses aliases and explicit tags: case files are plain data."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's stubs lack it
+        if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) are not allowed in a case file", event.start_mark
-            )
-        event = self.peek_event()
+                None, None, f"aliases (*name) are not allowed in a case file ({_line(event)})",
+                None)
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
         explicit = tag is not None and tag != "!" and not (
@@ -44,9 +43,13 @@ class _PlainDataLoader(yaml.SafeLoader):
         )
         if explicit:
             raise yaml.constructor.ConstructorError(
-                None, None, f"tags ({tag}) are not allowed in a case file", event.start_mark
-            )
+                None, None, f"tags ({tag}) are not allowed in a case file ({_line(event)})", None)
         return super().compose_node(parent, index)
+
+
+def _line(event: Any) -> str:
+    mark = getattr(event, "start_mark", None)
+    return f"line {mark.line + 1}" if mark is not None else "line unknown"
 
 
 def read_data(path: str | os.PathLike[str]) -> Any:
@@ -79,7 +82,7 @@ def parse_text(text: str, *, json_format: bool, file: str | None = None) -> Any:
         except ValueError as exc:
             raise CaseError("", "valid JSON", str(exc), file=file) from None
     try:
-        documents = list(yaml.load_all(text, Loader=_PlainDataLoader))  # noqa: S506 - safe subclass
+        documents = list(yaml.load_all(text, Loader=_PlainDataLoader))
     except yaml.YAMLError as exc:
         raise CaseError("", "valid plain-data YAML", " ".join(str(exc).split()),
                         file=file) from None
@@ -110,7 +113,7 @@ def case_from_mapping(data: Any, *, file: str | None = None) -> Case:
         first, *rest = problems
         raise CaseError(first.path, first.expected, first.got, file=file, hint=first.hint,
                         others=rest)
-    assert isinstance(case, Case)  # noqa: S101 - internal invariant: no problems means built
+    assert isinstance(case, Case)
     return case
 
 
@@ -179,7 +182,7 @@ def _value(spec: Spec, value: Any, where: str, problems: list[CaseError],
         return _BAD if any(i is None for i in items) else tuple(items)
     if spec.kind == "date" and isinstance(value, str):
         try:
-            if _ISO_DATE.fullmatch(value):  # fromisoformat also takes 20261101 and week dates
+            if ISO_DATE.fullmatch(value):  # fromisoformat also takes 20261101 and week dates
                 return dt.date.fromisoformat(value)
         except ValueError:
             pass

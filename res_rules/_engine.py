@@ -22,6 +22,7 @@ durable-rules 2.0.28 has traps this module keeps away from the rest of the libra
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -93,10 +94,9 @@ def _action(rule: Rule) -> Callable[[Any], None]:
             if key in session.asserted:
                 continue
             session.asserted.add(key)
-            try:
+            # A final conclusion (an action, a warning) matches no rule: durable then raises.
+            with contextlib.suppress(_durable.MessageNotHandledException):
                 c.assert_fact(dict(conclusion))
-            except _durable.MessageNotHandledException:
-                pass  # a final conclusion: no rule builds on it
 
     return fire
 
@@ -123,7 +123,7 @@ def _state(host: _QuietHost, name: str, sid: str) -> dict[str, Any]:
     """The session's state; empty when no fact was ever handled (durable then has none)."""
     try:
         state: dict[str, Any] = host.get_state(name, sid)
-    except Exception:  # noqa: BLE001 - durable raises a bare C error for a session with no state
+    except Exception:
         return {}
     return state
 
@@ -155,7 +155,6 @@ def infer(ruleset: RuleSet, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
             return session.firings
         finally:
             del _SESSIONS[sid]
-            try:
+            # durable raises a bare C error when deleting a session that never held state.
+            with contextlib.suppress(Exception):
                 host.delete_state(name, sid)
-            except Exception:  # noqa: BLE001 - durable raises a bare C error for a session with no state
-                pass

@@ -34,9 +34,11 @@ class CaseError(ResRulesError, ValueError):
         self.file = file
         self.hint = hint
         self._others = tuple(others)
-        super().__init__(self._line())
+        super().__init__(self.message)
 
-    def _line(self) -> str:
+    @property
+    def message(self) -> str:
+        """This one problem in one line: file, path, expected, got, hint."""
         where = f"{self.file}: " if self.file else ""
         place = self.path or "(the case)"
         text = f"{where}{place}: expected {self.expected}, got {self.got}"
@@ -57,7 +59,7 @@ class CaseError(ResRulesError, ValueError):
                          others=rest)
 
     def __str__(self) -> str:
-        return "\n".join(e._line() for e in self.errors)
+        return "\n".join(e.message for e in self.errors)
 
 
 class RuleFileError(ResRulesError, ValueError):

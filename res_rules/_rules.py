@@ -130,15 +130,23 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-@functools.lru_cache(maxsize=8)
-def _cached(directory: str) -> RuleSet:
+@functools.lru_cache(maxsize=16)
+def _cached(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> RuleSet:
     return _load(Path(directory))
 
 
 def load_rules(directory: str | os.PathLike[str] | None = None) -> RuleSet:
-    """Load and check the rule set in ``directory`` (default: the shipped one)."""
-    path = Path(directory) if directory is not None else default_rules_dir()
-    return _cached(str(path.resolve()))
+    """Load and check the rule set in ``directory`` (default: the shipped one).
+
+    Loading is cached per folder until a file in it changes, so an edited rule is seen at once.
+    """
+    path = (Path(directory) if directory is not None else default_rules_dir()).resolve()
+    try:
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                             for p in path.iterdir() if p.is_file()))
+    except OSError as exc:
+        raise RuleFileError(str(path), "", f"cannot read the rule folder: {exc}") from None
+    return _cached(str(path), stamp)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -242,7 +250,8 @@ class _Checker:
         _known_keys(data, ("topic", "rules"), file, "")
         topic = data.get("topic")
         if topic not in TOPICS:
-            raise RuleFileError(file, "topic", f"expected one of {', '.join(TOPICS)}, got {topic!r}")
+            raise RuleFileError(file, "topic",
+                                f"expected one of {', '.join(TOPICS)}, got {topic!r}")
         entries = data.get("rules")
         if not isinstance(entries, list) or not entries:
             raise RuleFileError(file, "rules", "expected a non-empty list of rules")
@@ -256,7 +265,8 @@ class _Checker:
         rule_id = data.get("id")
         if not isinstance(rule_id, str) or not _ID.fullmatch(rule_id):
             raise RuleFileError(file, f"{where}.id",
-                                f"expected a dotted lower-case id like 'grond.tijd', got {rule_id!r}")
+                                "expected a dotted lower-case id like 'grond.tijd', "
+                                f"got {rule_id!r}")
         where = f"{where} ({rule_id})"
         status = data.get("status")
         if status not in STATUSES:
@@ -288,7 +298,7 @@ class _Checker:
         data = _mapping(value, file, where)
         _known_keys(data, ("document", "quote", "citation"), file, where)
         document = data.get("document")
-        if document not in self.documents:
+        if not isinstance(document, str) or document not in self.documents:
             raise RuleFileError(file, f"{where}.document",
                                 f"expected one of {', '.join(self.documents)}, got {document!r}")
         quote = data.get("quote")

@@ -1,0 +1,242 @@
+"""The console script: every command and option, output and exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import EXAMPLES
+
+from res_rules._cli import cli
+
+EXAMPLE = EXAMPLES / "planuitval-windpark-start.yaml"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The real entry point, in a fresh interpreter, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "res_rules", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def invoke(*args: str, stdin: str | None = None) -> Any:
+    """In-process, through click's test runner: fast, for output checks."""
+    return CliRunner().invoke(cli, list(args), input=stdin, catch_exceptions=False)
+
+
+def test_advise_prints_a_dutch_advice_and_exits_0() -> None:
+    """The README's first command: a readable advice with the recommendation and the quotes."""
+    result = run("advise", str(EXAMPLE))
+    assert (result.returncode, "Aanbeveling: start_procedure" in result.stdout,
+            "Verantwoording:" in result.stdout, result.stderr) == (0, True, True, "")
+
+
+def test_advise_in_english() -> None:
+    """--lang en switches the texts."""
+    result = run("advise", str(EXAMPLE), "--lang", "en")
+    assert (result.returncode, "Recommendation: start_procedure" in result.stdout) == (0, True)
+
+
+@pytest.mark.parametrize("flag", [["--json"], ["--format", "json"]])
+def test_advise_json_is_the_advice_dict(flag: list[str]) -> None:
+    """--json and --format json print the JSON form of one advice."""
+    result = run("advise", str(EXAMPLE), *flag)
+    data = json.loads(result.stdout)
+    assert (result.returncode, data["recommendation"], data["next_step"]) == (
+        0, "start_procedure", 1)
+
+
+def test_advise_a_folder_gives_a_json_list_in_file_order() -> None:
+    """A folder means every case file in it, sorted; JSON output is then a list."""
+    result = run("advise", str(EXAMPLES), "--format", "json")
+    data = json.loads(result.stdout)
+    names = sorted(p.name for p in EXAMPLES.glob("*.yaml") if ".expected." not in p.name)
+    assert (result.returncode, len(data), data[0]["case_id"]) == (
+        0, len(names), "lokaal-zonneveld-woerden")
+
+
+def test_advise_as_of_and_current_law_only() -> None:
+    """--as-of moves the reference date; --current-law-only makes a 62 MW solar field Rijk's."""
+    case = EXAMPLES / "mediation-zonder-draagvlak.yaml"
+    result = run("advise", str(case), "--json", "--as-of", "2027-03-02", "--current-law-only")
+    data = json.loads(result.stdout)
+    assert (data["as_of"], "tijd" in data["grounds"], data["projects"][0]["bevoegd_gezag"]) == (
+        "2027-03-02", True, "rijk")
+
+
+def test_advise_markdown_report_to_a_file(tmp_path: Path) -> None:
+    """--format markdown --output writes a self-contained report with a competence table."""
+    out = tmp_path / "advies.md"
+    result = run("advise", str(EXAMPLES / "windpark-grens-100mw.yaml"), "--format", "markdown",
+                 "--output", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert (result.returncode, result.stdout, text.startswith("# Advies:"),
+            "| wp-groot |" in text, "## Verantwoording" in text, "“" in text) == (
+        0, "", True, True, True, True)
+
+
+def test_output_is_deterministic() -> None:
+    """Same input, same bytes."""
+    first = run("advise", str(EXAMPLES), "--format", "markdown").stdout
+    assert first == run("advise", str(EXAMPLES), "--format", "markdown").stdout
+
+
+def test_bad_case_file_exits_2_with_one_line_per_error(tmp_path: Path) -> None:
+    """Bad input: exit 2, each error on stderr naming the file and path, no traceback."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntheme: planuitvall\nscope: regio\n", encoding="utf-8")
+    result = run("advise", str(bad))
+    lines = result.stderr.strip().splitlines()
+    assert (result.returncode, len(lines), all(str(bad) in line for line in lines),
+            "Traceback" in result.stderr) == (2, 2, True, False)
+
+
+def test_bad_and_good_files_together_advise_the_good_and_exit_2(tmp_path: Path) -> None:
+    """A bad file does not stop the others."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n", encoding="utf-8")
+    result = run("advise", str(EXAMPLE), str(bad), "--json")
+    assert (result.returncode, json.loads(result.stdout)[0]["case_id"]) == (
+        2, "planuitval-windpark-lopik")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["advise"],
+        ["advise", "--as-of", "1-2-2026", str(EXAMPLE)],
+        ["advise", "--format", "pdf", str(EXAMPLE)],
+        ["advise", "--json", "--format", "markdown", str(EXAMPLE)],
+        ["bevoegd-gezag", "--technology", "wind"],
+        ["bevoegd-gezag", "--technology", "solar", "--capacity-mw", "3"],
+        ["nonsense"],
+        ["rules", "show", "grond.tyd"],
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
+    """Wrong usage: exit 2, a message on stderr, nothing on stdout."""
+    result = run(*args)
+    assert (result.returncode, result.stdout, "Traceback" in result.stderr,
+            bool(result.stderr.strip())) == (2, "", False, True)
+
+
+def test_rules_show_suggests_the_nearest_id() -> None:
+    """A mistyped rule id gets a did-you-mean."""
+    assert "did you mean 'grond.tijd'?" in run("rules", "show", "grond.tyd").stderr
+
+
+def test_jsonl_batch_mixes_good_and_bad_lines() -> None:
+    """Good lines are advised in order with their line numbers; bad lines go to stderr; exit 2."""
+    good = json.dumps({"id": "a", "theme": "overig", "scope": "regionaal"})
+    lines = [good, "{not json", json.dumps({"id": "b", "theme": "x", "scope": "regionaal"}),
+             "", json.dumps({"id": "c", "theme": "overig", "scope": "lokaal"})]
+    result = run("advise", "--jsonl", "-", stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = [json.loads(line) for line in result.stderr.splitlines()]
+    assert ([(o["line"], o["case_id"]) for o in out], [(e["line"], e["path"]) for e in errors],
+            result.returncode) == ([(1, "a"), (5, "c")], [(2, ""), (3, "theme")], 2)
+
+
+def test_jsonl_all_good_exits_0_and_writes_no_progress_when_not_a_terminal(tmp_path: Path) -> None:
+    """A clean batch from a file exits 0; stderr stays empty (no terminal, no progress bar)."""
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"c{i}", "theme": "overig",
+                                          "scope": "regionaal"}) for i in range(5)) + "\n")
+    result = run("advise", "--jsonl", str(path), "--lang", "en")
+    assert (result.returncode, len(result.stdout.splitlines()), result.stderr) == (0, 5, "")
+
+
+def test_bevoegd_gezag_text_shows_the_overlap_warning() -> None:
+    """The look-up command shows authority, rules, quotes and the 100 MW warning."""
+    result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "100")
+    assert (result.returncode, "Bevoegd gezag: provincie" in result.stdout,
+            "art. 9b" in result.stdout, "5-100 MW" in result.stdout) == (0, True, True, True)
+
+
+def test_bevoegd_gezag_json_with_transfer_and_current_law() -> None:
+    """--transferred and --current-law-only with --format json."""
+    result = run("bevoegd-gezag", "--technology", "zon", "--capacity-mw", "62",
+                 "--current-law-only", "--transferred", "--format", "json")
+    data = json.loads(result.stdout)
+    assert (data["bevoegd_gezag"], [w["code"] for w in data["warnings"]]) == (
+        "rijk", ["overdracht_zonder_effect"])
+
+
+def test_bevoegd_gezag_negative_capacity_exits_2() -> None:
+    """A capacity that is not > 0 is bad input."""
+    result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "-3")
+    assert (result.returncode, "capacity_mw: expected a finite number > 0" in result.stderr) == (
+        2, True)
+
+
+def test_validate_lists_every_error_in_every_file(tmp_path: Path) -> None:
+    """validate reports all problems of all files and exits 2."""
+    (tmp_path / "a.yaml").write_text("id: a\ntheme: x\nscope: y\n", encoding="utf-8")
+    (tmp_path / "b.json").write_text('{"id": "b", "theme": "overig"}', encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("id: c\ntheme: overig\nscope: regionaal\n")
+    result = run("validate", str(tmp_path))
+    assert (result.returncode, len(result.stderr.strip().splitlines()),
+            "1 of 3 case files valid" in result.stdout) == (2, 3, True)
+
+
+def test_validate_examples_exits_0() -> None:
+    """All bundled examples are valid."""
+    assert run("validate", str(EXAMPLES)).returncode == 0
+
+
+def _plain(data: Any) -> Any:
+    """YAML dates as ISO strings, as in JSON."""
+    return json.loads(json.dumps(data, default=str))
+
+
+def test_schema_accepts_every_example_and_rejects_invalid_ones(tmp_path: Path) -> None:
+    """The generated JSON Schema agrees with the parser on valid and invalid cases."""
+    schema = json.loads(run("schema").stdout)
+    validator = jsonschema.Draft202012Validator(schema)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    cases = [_plain(yaml.safe_load(p.read_text())) for p in sorted(EXAMPLES.glob("*.yaml"))
+             if ".expected." not in p.name]
+    invalid = [
+        {"id": "x", "theme": "planuitvall", "scope": "regionaal"},
+        {"id": "x", "theme": "overig", "scope": "regionaal", "extra": 1},
+        {"id": "x", "theme": "overig"},
+        {"id": "x", "theme": "overig", "scope": "regionaal", "current_step": 5},
+        {"id": "x", "theme": "overig", "scope": "regionaal",
+         "solution": {"status": "lopend", "adequate": True}},
+        {"id": "x", "theme": "overig", "scope": "regionaal",
+         "projects": [{"id": "p", "gemeente": "Lopik", "technology": "wind", "capacity_mw": 0}]},
+        {"id": "x", "theme": "overig", "scope": "regionaal", "deadline": "1 mei"},
+    ]
+    assert ([validator.is_valid(c) for c in cases], [validator.is_valid(c) for c in invalid]) == (
+        [True] * len(cases), [False] * len(invalid))
+
+
+def test_rules_list_and_show() -> None:
+    """The catalogue lists every rule; show prints one with its condition and quote."""
+    listing = invoke("rules", "list")
+    shown = invoke("rules", "show", "bevoegd.wind.provincie")
+    assert (listing.exit_code, "grond.tijd" in listing.output, shown.exit_code,
+            "5-100 MW" in shown.output, "durable-rules:" in shown.output) == (
+        0, True, 0, True, True)
+
+
+def test_version_shows_package_and_fingerprint() -> None:
+    """--version names the package version and the rule set's fingerprint."""
+    from res_rules import __version__, load_rules
+
+    result = run("--version")
+    assert (result.returncode, __version__ in result.stdout,
+            load_rules().fingerprint in result.stdout) == (0, True, True)
+
+
+@pytest.mark.parametrize("command", ["advise", "bevoegd-gezag", "validate", "schema", "rules"])
+def test_help_describes_every_option_with_an_example(command: str) -> None:
+    """--help exists for each command and shows an example."""
+    result = invoke(command, "--help")
+    assert (result.exit_code, "Example" in result.output) == (0, True)
