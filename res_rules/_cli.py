@@ -341,6 +341,49 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
     Console(width=160).print(table)
 
 
+@cli.command("verify")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, help="A rule set folder instead of the shipped one. "
+                                 "Example: --rules my-rules/")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to share the work (default: one per core). Example: --workers 1")
+def verify_command(rules_dir: str | None, workers: int | None) -> None:
+    """Check the rule set over the whole input partition: no gaps, conflicts or dead rules.
+
+    Prints a coverage table (how often each rule fired) and exits 1 with the smallest
+    offending combination when a check fails.
+
+    \b
+    Examples:
+      res-rules verify
+      res-rules verify --rules my-rules/ --workers 1
+    """
+    from ._verify import verify
+
+    rs = load_rules(rules_dir)
+    report = verify(rs, workers=workers)
+    table = Table(title=f"{rs.name} {rs.version}: {report.combinations} combinations")
+    table.add_column("rule")
+    table.add_column("fired", justify="right")
+    for rule_id, fired in report.coverage.items():
+        table.add_row(rule_id, str(fired))
+    console = Console(width=100)
+    console.print(table)
+    if report.ok:
+        click.echo(f"ok: every combination has exactly one recommendation and competence; "
+                   f"no conflicts, overlaps or dead rules ({len(report.coverage)} rules)")
+        return
+    for problem in report.problems:
+        click.echo(f"{problem.kind}: {problem.message}", err=True)
+        if problem.rules:
+            click.echo(f"  rules: {', '.join(problem.rules)}", err=True)
+        if problem.combination is not None:
+            click.echo("  smallest combination: "
+                       + json.dumps(problem.combination, ensure_ascii=False), err=True)
+    click.echo(f"{len(report.problems)} problem(s) found", err=True)
+    sys.exit(EXIT_INTERNAL)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the console script: maps every failure to an exit code and a message."""
     try:

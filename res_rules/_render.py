@@ -279,7 +279,9 @@ def competence_text(result: Competence, lang: str = "nl") -> str:
         flags.append(w["transferred"])
     lines = [
         f"{d['technology']}, {_number(d['capacity_mw'])} MW ({'; '.join(flags)})",
-        f"{w['authority']}: {d['bevoegd_gezag']} ({d['bevoegd_gezag_text']})",
+        f"{w['authority']}: {d['bevoegd_gezag']}" + (
+            f" ({d['bevoegd_gezag_text']})" if d["bevoegd_gezag_text"] != d["bevoegd_gezag"]
+            else ""),
     ]
     if d["statutory_bevoegd_gezag"] != d["bevoegd_gezag"]:
         lines.append(f"{w['statutory']}: {d['statutory_bevoegd_gezag']}")
