@@ -63,6 +63,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "missing": "ontbreekt",
         "present": "is gegeven",
         "fact": "feit",
+        "with": "met",
+        "of_fact": "van",
     },
     "en": {
         "advice": "Advice",
@@ -117,6 +119,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "missing": "is missing",
         "present": "is given",
         "fact": "fact",
+        "with": "with",
+        "of_fact": "of",
     },
 }
 
@@ -297,25 +301,51 @@ def competence_text(result: Competence, lang: str = "nl") -> str:
     return "\n".join(lines) + "\n"
 
 
-_OPS = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">=", "$neq": "≠"}
+_OPS = {"$lt": "<", "$lte": "≤", "$gt": ">", "$gte": "≥", "$neq": "≠"}
+_FACT_WORDS = {
+    "nl": {"case": "de casus", "project": "een project", "context": "de context",
+           "resolved": "de bevinding 'opgelost'", "ground": "een aanleiding",
+           "any_ground": "de bevinding 'enige aanleiding'",
+           "res_target": "het oordeel over de opgave",
+           "recommendation": "de aanbeveling", "next_step": "de volgende stap",
+           "competence_basis": "de wettelijke bevoegdheid", "competence": "de bevoegdheid",
+           "step2_instrument": "het instrument voor stap 2"},
+    "en": {"case": "the case", "project": "a project", "context": "the context",
+           "resolved": "the finding 'resolved'", "ground": "a ground",
+           "any_ground": "the finding 'any ground'", "res_target": "the target verdict",
+           "recommendation": "the recommendation", "next_step": "the next step",
+           "competence_basis": "the statutory competence", "competence": "the competence",
+           "step2_instrument": "the step-2 instrument"},
+}
 
 
 def condition_words(rule: Rule, lang: str = "nl") -> str:
-    """A rule's durable-rules condition in words: one line per fact it matches."""
+    """A rule's durable-rules condition in words: one clause per fact it matches.
+
+    >>> from res_rules import load_rules
+    >>> print(condition_words(load_rules().rule("aanbeveling.consensus_zoeken"), "en"))
+    c = the case with scope = regionaal and current_step = 0 and declared_by is missing
+    """
     w = words(lang)
+    plain = {True: w["yes"], False: w["no"], None: w["none"]}
 
     def value(v: Any) -> str:
         if isinstance(v, dict):
             ((alias, field),) = v.items()
-            return f"{alias}.{field}"
-        return json.dumps(v, ensure_ascii=False)
+            return f"{field} {w['of_fact']} {alias}"
+        if isinstance(v, bool) or v is None:
+            return plain[v]
+        return str(v)
 
-    def expr(e: Mapping[str, Any]) -> str:
+    def expr(e: Mapping[str, Any], top: bool = False) -> str:
         parts = []
         for key, operand in e.items():
             if key in ("$and", "$or"):
-                joined = f" {w['and' if key == '$and' else 'or']} ".join(expr(x) for x in operand)
-                parts.append(joined if key == "$and" else f"({joined})")
+                inner = [expr(x) for x in operand]
+                inner = [x for x in inner if x]
+                joined = f" {w['and' if key == '$and' else 'or']} ".join(inner)
+                parts.append(joined if key == "$and" or top or len(inner) == 1
+                             else f"({joined})")
             elif key in ("$ex", "$nex"):
                 ((field, _),) = operand.items()
                 parts.append(f"{field} {w['present' if key == '$ex' else 'missing']}")
@@ -324,15 +354,29 @@ def condition_words(rule: Rule, lang: str = "nl") -> str:
                 parts.append(f"{field} {_OPS[key]} {value(v)}")
             elif key.startswith("$"):
                 parts.append(f"{key} {json.dumps(operand, ensure_ascii=False)}")
-            else:
+            elif key != "type":
                 parts.append(f"{key} = {value(operand)}")
-        return f" {w['and']} ".join(parts)
+        return f" {w['and']} ".join(p for p in parts if p)
+
+    def fact_type(e: Mapping[str, Any]) -> str | None:
+        if "type" in e:
+            return str(e["type"])
+        for sub in e.get("$and", []):
+            found = fact_type(sub)
+            if found:
+                return found
+        return None
 
     ((kind, items),) = rule.when.items()
-    lines = [f"{alias}: {expr(condition)}" for item in items
-             for alias, condition in item.items()]
+    clauses = []
+    for item in items:
+        for alias, condition in item.items():
+            kind_of = fact_type(condition)
+            name = _FACT_WORDS[lang].get(kind_of or "", w["fact"])
+            rest = expr(condition, top=True)
+            clauses.append(f"{alias} = {name}" + (f" {w['with']} {rest}" if rest else ""))
     joiner = f"; {w['and']} " if kind == "all" else f"; {w['or']} "
-    return joiner.join(lines)
+    return joiner.join(clauses)
 
 
 def conclusion_words(rule: Rule) -> str:

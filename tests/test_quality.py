@@ -35,7 +35,8 @@ def test_mypy_strict_passes_on_the_package() -> None:
     assert (result.returncode, result.stdout.startswith("Success")) == (0, True), result.stdout
 
 
-@pytest.mark.parametrize("module", ["res_rules", "res_rules._advice", "res_rules._errors"])
+@pytest.mark.parametrize("module", ["res_rules", "res_rules._advice", "res_rules._errors",
+                                    "res_rules._render"])
 def test_docstring_examples_run(module: str) -> None:
     """The examples in docstrings are doctests and they pass."""
     result = doctest.testmod(importlib.import_module(module))
