@@ -151,6 +151,23 @@ def _step(rs: RuleSet, step: Any, lang: str) -> str:
     return f"{step} ({rs.label('step', step, lang)})"
 
 
+def _summary(advice: Advice, d: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """(label, value) for the alternatives, the step-2 instrument and the RES target; a value
+    is "" when the advice has nothing to say on it. Both renderers use these."""
+    w = words(lang)
+    rs = advice.ruleset
+    instrument = d["step2_instrument"]
+    target = d["res_target"]
+    return [
+        (w["alternatives"], ", ".join(_step(rs, s, lang) for s in d["alternatives"])),
+        (w["instrument"], "" if advice.step2_instrument is None else
+         rs.label("instrument", instrument, lang) if instrument else w["open"]),
+        (w["target"], w["unknown"] if target["at_risk"] is None else
+         f"{w['at_risk'] if target['at_risk'] else w['not_at_risk']} "
+         f"({w['forecast']} {_number(target['forecast_twh'])} TWh)"),
+    ]
+
+
 def advice_text(advice: Advice, lang: str = "nl") -> str:
     """A readable advice for the terminal."""
     w = words(lang)
@@ -168,20 +185,10 @@ def advice_text(advice: Advice, lang: str = "nl") -> str:
         f"{w['current_step']}: {_step(rs, d['current_step'], lang)}",
         f"{w['next_step']}: {_step(rs, d['next_step'], lang)}",
     ]
-    if d["alternatives"]:
-        lines.append(f"{w['alternatives']}: " + ", ".join(
-            _step(rs, s, lang) for s in d["alternatives"]))
-    lines.append(f"{w['grounds']}: " + (", ".join(
-        rs.label("ground", g, lang) for g in d["grounds"]) if d["grounds"] else w["none"]))
-    if advice.step2_instrument is not None:
-        instrument = d["step2_instrument"]
-        lines.append(f"{w['instrument']}: " + (
-            rs.label("instrument", instrument, lang) if instrument else w["open"]))
-    target = d["res_target"]
-    lines.append(f"{w['target']}: " + (
-        w["unknown"] if target["at_risk"] is None else
-        f"{w['at_risk'] if target['at_risk'] else w['not_at_risk']} "
-        f"({w['forecast']} {_number(target['forecast_twh'])} TWh)"))
+    alternatives, *rest = _summary(advice, d, lang)
+    grounds = (w["grounds"], ", ".join(rs.label("ground", g, lang) for g in d["grounds"])
+               or w["none"])
+    lines += [f"{label}: {value}" for label, value in (alternatives, grounds, *rest) if value]
     if d["actions"]:
         lines += ["", f"{w['actions']}:"]
         lines += [f"  - {a['text']} [{a['code']}; {', '.join(a['rules'])}]" for a in d["actions"]]
@@ -233,18 +240,7 @@ def advice_markdown(advice: Advice, lang: str = "nl") -> str:
         "",
         f"- {w['next_step']}: {_step(rs, d['next_step'], lang)}",
     ]
-    if d["alternatives"]:
-        out.append(f"- {w['alternatives']}: " + ", ".join(
-            _step(rs, s, lang) for s in d["alternatives"]))
-    if advice.step2_instrument is not None:
-        instrument = d["step2_instrument"]
-        out.append(f"- {w['instrument']}: " + (
-            rs.label("instrument", instrument, lang) if instrument else w["open"]))
-    target = d["res_target"]
-    out.append(f"- {w['target']}: " + (
-        w["unknown"] if target["at_risk"] is None else
-        f"{w['at_risk'] if target['at_risk'] else w['not_at_risk']} "
-        f"({w['forecast']} {_number(target['forecast_twh'])} TWh)"))
+    out += [f"- {label}: {value}" for label, value in _summary(advice, d, lang) if value]
     out += ["", f"## {w['grounds']}", ""]
     out += [f"- {rs.label('ground', g, lang)} (`{g}`)" for g in d["grounds"]] or [
         f"- {w['none']}"]
