@@ -117,7 +117,8 @@ def _open_output(output: str | None) -> TextIO:
               help="Reference date instead of the case's reference_date. "
                    "Example: --as-of 2026-12-01")
 @click.option("--current-law-only", is_flag=True,
-              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie).")
+              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie). "
+                   "Example: --current-law-only")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of stdout. Example: --output advies.md")
 @click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), default=None,
@@ -231,9 +232,11 @@ def _reject_constant(name: str) -> Any:
 @click.option("--capacity-mw", type=float, required=True,
               help="Installed capacity of the whole project in MW. Example: --capacity-mw 62")
 @click.option("--transferred", is_flag=True,
-              help="The provincie transferred its competence for the project to the gemeente.")
+              help="The provincie transferred its competence for the project to the gemeente. "
+                   "Example: --transferred")
 @click.option("--current-law-only", is_flag=True,
-              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie).")
+              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie). "
+                   "Example: --current-law-only")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format. Example: --format json")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
@@ -293,7 +296,8 @@ def schema_command() -> None:
 
 
 @cli.command("rules")
-@click.argument("action", type=click.Choice(["list", "show"]), default="list")
+@click.argument("action", type=click.Choice(["list", "show"]), default="list",
+                metavar="[list|show]")
 @click.argument("rule_id", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
               show_default=True,
@@ -301,7 +305,8 @@ def schema_command() -> None:
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of the rule texts. Example: --lang en")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
-              default=None, help="A rule set folder instead of the shipped one.")
+              default=None, help="A rule set folder instead of the shipped one. "
+                                 "Example: --rules my-rules/")
 def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
                   rules_dir: str | None) -> None:
     """The rule catalogue: id, status, text, condition and source quote.

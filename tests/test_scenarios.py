@@ -55,3 +55,18 @@ def test_scenario_gives_its_expected_advice(scenario: dict[str, Any]) -> None:
     keys = list(scenario["output"])
     assert comparable(scenario["output"], keys) == comparable(observed(advice), keys), \
         scenario["name"]
+
+
+def test_the_scenarios_and_examples_together_fire_every_rule() -> None:
+    """Each rule of the shipped set is exercised by at least one data-driven case."""
+    fired: set[str] = set()
+    for param in _scenarios():
+        (scenario,) = param.values
+        options = dict(scenario.get("options", {}))
+        if isinstance(options.get("as_of"), str):
+            options["as_of"] = dt.date.fromisoformat(options["as_of"])
+        fired |= {e.rule.id for e in res_rules.advise(scenario["input"], **options).explanation}
+    for param in _example_pairs():
+        case_file = param.values[0]
+        fired |= {e.rule.id for e in res_rules.advise(res_rules.load_case(case_file)).explanation}
+    assert sorted({r.id for r in res_rules.load_rules().rules} - fired) == []
