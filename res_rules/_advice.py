@@ -9,7 +9,7 @@ conclude no recommendation, or two, that is a fault of the rule set and raises
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -286,13 +286,31 @@ def _one(found: Mapping[str, Any], kind: str, what: str) -> tuple[dict[str, Any]
     return body, rule_ids
 
 
-def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: RuleSet,
-              firings: list[Firing]) -> Advice:
-    found = _by_type(firings)
+def _rule_sorter(ruleset: RuleSet) -> Callable[[Iterable[str]], tuple[str, ...]]:
+    """Rule ids without repeats, in the order the rule set lists them."""
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
 
     def sorted_rules(ids: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(set(ids), key=order.__getitem__))
+
+    return sorted_rules
+
+
+def _warnings(found: Mapping[str, Any], sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]
+              ) -> tuple[WarningAdvice, ...]:
+    return tuple(sorted(
+        (WarningAdvice(body["code"], {k: v for k, v in body.items() if k != "code"},
+                       sorted_rules(ids))
+         for body, ids in found.get("warning", {}).values()),
+        key=lambda w: (w.code, str(w.params.get("project", ""))),
+    ))
+
+
+def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: RuleSet,
+              firings: list[Firing]) -> Advice:
+    found = _by_type(firings)
+    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    sorted_rules = _rule_sorter(ruleset)
 
     rec, rec_rules = _one(found, "recommendation", "recommendation")
     step, step_rules = _one(found, "next_step", "next step")
@@ -321,12 +339,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
 
     projects = tuple(_project(p, found, sorted_rules) for p in case.projects)
 
-    warnings = sorted(
-        (WarningAdvice(body["code"], {k: v for k, v in body.items() if k != "code"},
-                       sorted_rules(ids))
-         for body, ids in found.get("warning", {}).values()),
-        key=lambda w: (w.code, str(w.params.get("project", ""))),
-    )
+    warnings = _warnings(found, sorted_rules)
 
     topic_order = {t: i for i, t in enumerate(TOPICS)}
     explanation: dict[tuple[str, str], Explanation] = {}
@@ -349,13 +362,14 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         actions=tuple(actions),
         projects=projects,
         res_target=target,
-        warnings=tuple(warnings),
+        warnings=warnings,
         explanation=tuple(ordered),
         ruleset=ruleset,
     )
 
 
-def _project(project: Project, found: Mapping[str, Any], sorted_rules: Any) -> ProjectAdvice:
+def _project(project: Project, found: Mapping[str, Any],
+             sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]) -> ProjectAdvice:
     def for_project(kind: str) -> list[tuple[dict[str, Any], list[str]]]:
         return [e for e in found.get(kind, {}).values() if e[0]["project"] == project.id]
 
@@ -443,11 +457,9 @@ def bevoegd_gezag(
     ruleset = rules if rules is not None else load_rules()
     firings = infer(ruleset, [project_fact(project), context_fact(include_expected_law)])
     found = _by_type(firings)
-    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-    result = _project(project, found, lambda ids: tuple(sorted(set(ids), key=order.__getitem__)))
-    warnings = tuple(
-        WarningAdvice(body["code"], {k: v for k, v in body.items() if k != "code"}, tuple(ids))
-        for body, ids in found.get("warning", {}).values())
+    sorted_rules = _rule_sorter(ruleset)
+    result = _project(project, found, sorted_rules)
+    warnings = _warnings(found, sorted_rules)
     return Competence(
         technology=technology,
         capacity_mw=capacity_mw,

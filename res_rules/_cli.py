@@ -140,11 +140,15 @@ def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang:
         if fmt not in (None, "json"):
             raise click.UsageError("--json and --format " + str(fmt) + " contradict each other")
         fmt = "json"
+    requested = fmt
     fmt = fmt or "text"
     include = not current_law_only
     if jsonl is not None:
         if files:
             raise click.UsageError("give case files or --jsonl, not both")
+        if requested not in (None, "json"):
+            raise click.UsageError(f"--jsonl writes one JSON advice per line; "
+                                   f"--format {requested} does not apply")
         _advise_jsonl(jsonl, lang=lang, as_of=as_of, include=include, output=output)
         return
     if not files:

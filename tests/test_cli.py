@@ -114,6 +114,8 @@ def test_bad_and_good_files_together_advise_the_good_and_exit_2(tmp_path: Path) 
         ["advise", "--as-of", "1-2-2026", str(EXAMPLE)],
         ["advise", "--format", "pdf", str(EXAMPLE)],
         ["advise", "--json", "--format", "markdown", str(EXAMPLE)],
+        ["advise", "--jsonl", "-", "--format", "markdown"],
+        ["advise", "--jsonl", "-", str(EXAMPLE)],
         ["bevoegd-gezag", "--technology", "wind"],
         ["bevoegd-gezag", "--technology", "solar", "--capacity-mw", "3"],
         ["nonsense"],
