@@ -18,9 +18,7 @@ from ._casefile import case_from_mapping
 from ._engine import Firing, infer
 from ._errors import CaseError, EngineError
 from ._facts import Case, Project, problem_with, spec_of
-from ._rules import TOPICS, Rule, RuleSet, Source, load_rules
-
-LANGS = ("nl", "en")
+from ._rules import TOPICS, Rule, RuleSet, Source, check_lang, load_rules
 
 
 @attrs.frozen
@@ -100,8 +98,7 @@ class Advice:
 
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
         """The advice as plain JSON-ready data, texts in ``lang`` (``nl`` or ``en``)."""
-        if lang not in LANGS:
-            raise ValueError(f"lang must be one of {', '.join(LANGS)} (got {lang!r})")
+        check_lang(lang)
         rs = self.ruleset
         target = self.res_target.value
         return {
@@ -408,6 +405,8 @@ class Competence:
         return tuple(s for r in self.rules for s in (r.source, *r.see_also))
 
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
+        """The competence as plain JSON-ready data, texts in ``lang`` (``nl`` or ``en``)."""
+        check_lang(lang)
         rs = self.ruleset
         return {
             "technology": self.technology,

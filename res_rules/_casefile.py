@@ -113,7 +113,8 @@ def case_from_mapping(data: Any, *, file: str | None = None) -> Case:
         first, *rest = problems
         raise CaseError(first.path, first.expected, first.got, file=file, hint=first.hint,
                         others=rest)
-    assert isinstance(case, Case)
+    if not isinstance(case, Case):  # no problems reported means the case was built
+        raise CaseError("", "a case", "nothing that could be built", file=file)
     return case
 
 

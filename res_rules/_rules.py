@@ -59,6 +59,12 @@ _ALIAS = re.compile(r"[a-z][a-z0-9_]*")
 _TEMPLATE = re.compile(r"\$([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)")
 
 
+def check_lang(lang: str) -> None:
+    """Texts exist in Dutch and English only."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)} (got {lang!r})")
+
+
 def normalise(text: str) -> str:
     """Whitespace folded to single spaces: how quotes are compared with the memo."""
     return " ".join(text.split())

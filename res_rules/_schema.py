@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from ._facts import Case, Solution, Spec, spec_of
+from ._facts import Case, Project, Solution, Spec, spec_of
 from ._version import __version__
 
 _DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
@@ -66,8 +66,7 @@ def case_schema() -> dict[str, Any]:
     solution = _object(Solution)
     solution["if"] = {"required": ["status"], "properties": {"status": {"const": "gevonden"}}}
     solution["else"] = {"properties": {"adequate": {"type": "null"}}}
-    project_cls = spec_of(attrs.fields(Case).projects).item
-    assert project_cls is not None
+    project_cls = spec_of(attrs.fields(Case).projects).item or Project
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://res-rules.invalid/schema/case-format-1-v{__version__}.json",

@@ -51,10 +51,6 @@ _CASE_ENUMS: dict[str, tuple[Any, ...]] = {
     "agreements": AGREEMENTS,
     "step2_need": (MISSING, *STEP2_NEEDS),
 }
-_PROJECT_ENUMS: dict[str, tuple[Any, ...]] = {
-    "technology": TECHNOLOGIES,
-    "status": PROJECT_STATUSES,
-}
 #: Conclusions of which one case (or one project, or one ground) may hold only one value.
 _SINGLE: dict[str, tuple[str, ...]] = {
     "recommendation": (),

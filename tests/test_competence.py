@@ -107,3 +107,9 @@ def test_competence_to_dict_carries_rules_and_quotes() -> None:
     data = res_rules.bevoegd_gezag("zon", 62).to_dict("en")
     assert (data["bevoegd_gezag"], data["status"], data["rules"][0]["source"]["document"]) == (
         "provincie", "verwacht", "memo")
+
+
+def test_competence_refuses_an_unknown_language() -> None:
+    """Only nl and en exist for the look-up's texts too."""
+    with pytest.raises(ValueError, match="lang must be one of nl, en"):
+        res_rules.bevoegd_gezag("wind", 12).to_dict("fr")
