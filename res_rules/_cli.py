@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
-from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, read_data
+from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, parse_text, read_data
 from ._errors import CaseError, EngineError, ResRulesError
 from ._render import (
     advice_markdown,
@@ -204,14 +204,12 @@ def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: 
             if not line.strip():
                 continue
             try:
-                data = json.loads(line, parse_constant=_reject_constant)
+                data = parse_text(line, json_format=True)
                 advice = advise(case_from_mapping(data), as_of=as_of,
                                 include_expected_law=include)
-            except (ValueError, CaseError) as exc:
+            except CaseError as exc:
                 bad = True
-                problems = exc.errors if isinstance(exc, CaseError) else [
-                    CaseError("", "a JSON object", str(exc))]
-                for problem in problems:
+                for problem in exc.errors:
                     _error(json.dumps({"line": number, "path": problem.path,
                                        "message": problem.message}, ensure_ascii=False))
                 continue
@@ -224,10 +222,6 @@ def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: 
             stream.close()
     if bad:
         sys.exit(EXIT_INPUT)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a case may hold")
 
 
 @cli.command("bevoegd-gezag")
