@@ -285,7 +285,7 @@ def _one(found: Mapping[str, Any], kind: str, what: str) -> tuple[dict[str, Any]
 
 def _rule_sorter(ruleset: RuleSet) -> Callable[[Iterable[str]], tuple[str, ...]]:
     """Rule ids without repeats, in the order the rule set lists them."""
-    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    order = ruleset.positions
 
     def sorted_rules(ids: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(set(ids), key=order.__getitem__))
@@ -306,7 +306,6 @@ def _warnings(found: Mapping[str, Any], sorted_rules: Callable[[Iterable[str]], 
 def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: RuleSet,
               firings: list[Firing]) -> Advice:
     found = _by_type(firings)
-    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     sorted_rules = _rule_sorter(ruleset)
 
     rec, rec_rules = _one(found, "recommendation", "recommendation")
@@ -344,7 +343,8 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         key = (firing.rule.id, repr(firing.conclusions))
         explanation.setdefault(key, Explanation(firing.rule, firing.conclusions))
     ordered = sorted(explanation.values(), key=lambda e: (
-        topic_order.get(e.rule.topic, len(topic_order)), order[e.rule.id], repr(e.conclusions)))
+        topic_order.get(e.rule.topic, len(topic_order)), ruleset.positions[e.rule.id],
+        repr(e.conclusions)))
 
     return Advice(
         case=case,

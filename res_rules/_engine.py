@@ -123,7 +123,7 @@ def _state(host: _QuietHost, name: str, sid: str) -> dict[str, Any]:
     """The session's state; empty when no fact was ever handled (durable then has none)."""
     try:
         state: dict[str, Any] = host.get_state(name, sid)
-    except Exception:
+    except Exception:  # durable raises a bare C error for a session that never held state
         return {}
     return state
 

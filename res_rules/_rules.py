@@ -115,12 +115,15 @@ class RuleSet:
     memo_text: str
     fingerprint: str
     directory: str
+    #: Each rule id's position in ``rules``: the order explanations and rule lists follow.
+    positions: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "positions",
+                           {rule.id: i for i, rule in enumerate(self.rules)})
 
     def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self.rules[self.positions[rule_id]]
 
     def label(self, group: str, code: object, lang: str = "nl") -> str:
         """The words for ``code`` in ``lang``; the code itself when the rule set has none."""
