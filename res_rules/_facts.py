@@ -31,6 +31,9 @@ DRAAGVLAK = ("voldoende", "onvoldoende", "geen", "onbekend")
 AGREEMENTS = ("nagekomen", "gedeeltelijk_nagekomen", "niet_nagekomen", "niet_van_toepassing")
 STEP2_NEEDS = ("feiten", "aanbevelingen")
 TECHNOLOGIES = ("wind", "zon")
+#: The bodies the Minister can leave a project of national interest to (Ew 1998 art. 9b lid 4,
+#: later 9b lid 3; Energiewet art. 6.1 lid 3).
+WAIVED_TO = ("gemeente", "provincie")
 PROJECT_STATUSES = ("gepland", "vertraagd", "gedeeltelijk", "uitgevallen", "gerealiseerd")
 GEMEENTEN = (
     "Bunnik",
@@ -191,8 +194,15 @@ class Project:
         default="gepland",
     )
     transferred_to_gemeente: bool = field(
-        Spec("bool", "the provincie transferred its competence for this project to the gemeente"),
+        Spec("bool", "gedeputeerde staten left the decision on this project to the gemeente "
+             "(Ew 1998 art. 9f lid 6, art. 9c lid 4; Energiewet art. 6.2 lid 2)"),
         default=False,
+    )
+    rijk_waived_to: str | None = field(
+        Spec("enum", "the Minister left the decision on this project to this body instead of "
+             "the Rijk (Ew 1998 art. 9b lid 4, art. 9b lid 3; Energiewet art. 6.1 lid 3)",
+             choices=WAIVED_TO, nullable=True),
+        default=None,
     )
 
 
