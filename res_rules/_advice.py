@@ -19,6 +19,7 @@ from ._engine import Firing, infer
 from ._errors import CaseError, EngineError
 from ._facts import Case, Project, problem_with, spec_of
 from ._rules import TOPICS, Rule, RuleSet, Source, check_lang, load_rules
+from ._vocabulary import NOT_WAIVED, date_number
 
 
 @attrs.frozen
@@ -39,13 +40,16 @@ class ActionAdvice:
 
 @attrs.frozen
 class ProjectAdvice:
-    """The competent authority for one project."""
+    """The competent authority for one project, under the regime in force on the reference date."""
 
     project: Project
     bevoegd_gezag: str
     statutory_bevoegd_gezag: str
     law_status: str
+    regime: str
     rules: tuple[str, ...]
+    #: The rule that gave the statutory competence (its source is the article that applies).
+    basis_rule: str
 
 
 @attrs.frozen
@@ -66,12 +70,35 @@ class Explanation:
 
 
 @attrs.frozen
+class Law:
+    """The legal regime in force on the reference date, with the rule that chose it."""
+
+    regime: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    rules: tuple[str, ...]
+
+    def to_dict(self, ruleset: RuleSet, lang: str) -> dict[str, Any]:
+        return {
+            "id": self.regime,
+            "title": ruleset.label("regime", self.regime, lang),
+            "period": {"from": _iso(self.valid_from), "until": _iso(self.valid_until)},
+            "rules": list(self.rules),
+        }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+@attrs.frozen
 class Advice:
     """The advice for one case. ``to_dict(lang)`` gives the JSON-ready form."""
 
     case: Case
     as_of: dt.date
     include_expected_law: bool
+    law: Law
     applicable: bool
     recommendation: Conclusion
     next_step: Conclusion
@@ -96,6 +123,13 @@ class Advice:
     def warning_text(self, warning: WarningAdvice, lang: str = "nl") -> str:
         return warning_text(self.ruleset, warning, lang)
 
+    def project(self, project_id: str) -> ProjectAdvice:
+        """The competence advice for the project with this id."""
+        for advice in self.projects:
+            if advice.project.id == project_id:
+                return advice
+        raise KeyError(project_id)
+
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
         """The advice as plain JSON-ready data, texts in ``lang`` (``nl`` or ``en``)."""
         check_lang(lang)
@@ -106,6 +140,7 @@ class Advice:
             "title": self.case.title,
             "as_of": self.as_of.isoformat(),
             "include_expected_law": self.include_expected_law,
+            "law": self.law.to_dict(rs, lang),
             "applicable": self.applicable,
             "recommendation": self.recommendation.value,
             "recommendation_text": rs.label("recommendation", self.recommendation.value, lang),
@@ -128,6 +163,8 @@ class Advice:
                     "capacity_mw": p.project.capacity_mw,
                     "project_status": p.project.status,
                     "transferred_to_gemeente": p.project.transferred_to_gemeente,
+                    "rijk_waived_to": p.project.rijk_waived_to,
+                    "regime": p.regime,
                     "bevoegd_gezag": p.bevoegd_gezag,
                     "statutory_bevoegd_gezag": p.statutory_bevoegd_gezag,
                     "status": p.law_status,
@@ -171,7 +208,11 @@ class Advice:
 def warning_text(ruleset: RuleSet, warning: WarningAdvice, lang: str = "nl") -> str:
     """The warning's words in ``lang``, its placeholders filled from what the rule concluded."""
     params = {k: _plain_number(v) for k, v in warning.params.items()}
-    params["authority"] = ruleset.label("authority", params.get("authority"), lang)
+    for key in ("authority", "memo_authority"):
+        if key in params:
+            params[key] = ruleset.label("authority", params[key], lang)
+    if isinstance(params.get("as_of"), dt.date):
+        params["as_of"] = params["as_of"].isoformat()
     return ruleset.label("warning", warning.code, lang).format_map(_Missing(params))
 
 
@@ -187,10 +228,13 @@ def _plain_number(value: Any) -> Any:
 
 
 def case_facts(case: Case, ref: dt.date) -> list[dict[str, Any]]:
-    """The case as plain facts for the engine: the one place the model becomes dicts."""
+    """The case as plain facts for the engine: the one place the model becomes dicts.
+
+    No text the user typed reaches the engine: a project is named by its position (``p0``,
+    ``p1``, ...), which :func:`project_key` gives and the advice maps back to the project's id.
+    """
     fact: dict[str, Any] = {
         "type": "case",
-        "case_id": case.id,
         "theme": case.theme,
         "scope": case.scope,
         "current_step": case.current_step,
@@ -206,22 +250,30 @@ def case_facts(case: Case, ref: dt.date) -> list[dict[str, Any]]:
         "res_forecast_twh_2030": case.res_forecast_twh_2030,
     }
     fact.update({k: v for k, v in optional.items() if v is not None})
-    return [fact, *(project_fact(p) for p in case.projects)]
+    return [fact, *(project_fact(p, project_key(i)) for i, p in enumerate(case.projects))]
 
 
-def project_fact(project: Project) -> dict[str, Any]:
+def project_key(index: int) -> str:
+    """How the engine names the project at ``index`` in the case."""
+    return f"p{index}"
+
+
+def project_fact(project: Project, key: str) -> dict[str, Any]:
     return {
         "type": "project",
-        "project": project.id,
+        "project": key,
         "technology": project.technology,
         "capacity_mw": float(project.capacity_mw),
         "status": project.status,
         "transferred": project.transferred_to_gemeente,
+        "waived_to": project.rijk_waived_to or NOT_WAIVED,
     }
 
 
-def context_fact(include_expected_law: bool) -> dict[str, Any]:
-    return {"type": "context", "expected_law": include_expected_law}
+def context_fact(include_expected_law: bool, ref: dt.date) -> dict[str, Any]:
+    """The reference date and the expected-law switch: the rules choose the regime from it."""
+    return {"type": "context", "expected_law": include_expected_law,
+            "reference_date": date_number(ref)}
 
 
 def _coerce_case(case: Case | Mapping[str, Any]) -> Case:
@@ -231,6 +283,11 @@ def _coerce_case(case: Case | Mapping[str, Any]) -> Case:
         return case_from_mapping(case)
     raise TypeError(f"advise() takes a Case or a mapping in the case-file format, "
                     f"got {type(case).__name__}")
+
+
+def _check_date(as_of: Any) -> None:
+    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
+        raise CaseError("as_of", "a date", repr(as_of))
 
 
 def advise(
@@ -252,11 +309,10 @@ def advise(
     ('start_procedure', 1, (2, 3, 4))
     """
     model = _coerce_case(case)
-    if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
-        raise CaseError("as_of", "a date", repr(as_of))
+    _check_date(as_of)
     ruleset = rules if rules is not None else load_rules()
     ref = as_of or model.reference_date or dt.date.today()
-    facts = [*case_facts(model, ref), context_fact(include_expected_law)]
+    facts = [*case_facts(model, ref), context_fact(include_expected_law, ref)]
     firings = infer(ruleset, facts)
     return _assemble(model, ref, include_expected_law, ruleset, firings)
 
@@ -293,14 +349,23 @@ def _rule_sorter(ruleset: RuleSet) -> Callable[[Iterable[str]], tuple[str, ...]]
     return sorted_rules
 
 
-def _warnings(found: Mapping[str, Any], sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]
-              ) -> tuple[WarningAdvice, ...]:
-    return tuple(sorted(
-        (WarningAdvice(body["code"], {k: v for k, v in body.items() if k != "code"},
-                       sorted_rules(ids))
-         for body, ids in found.get("warning", {}).values()),
-        key=lambda w: (w.code, str(w.params.get("project", ""))),
-    ))
+def _warnings(found: Mapping[str, Any], sorted_rules: Callable[[Iterable[str]], tuple[str, ...]],
+              projects: Mapping[str, ProjectAdvice], ref: dt.date,
+              ruleset: RuleSet) -> tuple[WarningAdvice, ...]:
+    """The warnings the rules concluded, with the project's own id and the date and article the
+    texts name."""
+    warnings = []
+    for body, ids in found.get("warning", {}).values():
+        params = {k: v for k, v in body.items() if k != "code"}
+        params["as_of"] = ref
+        project = projects.get(str(params.get("project")))
+        if project is not None:
+            params["project"] = project.project.id
+            basis = ruleset.rule(project.basis_rule).source
+            params["law"] = f"{basis.short} {basis.citation}" if basis.citation else basis.short
+            params["quote"] = f"“{basis.quote}”"
+        warnings.append(WarningAdvice(body["code"], params, sorted_rules(ids)))
+    return tuple(sorted(warnings, key=lambda w: (w.code, str(w.params.get("project", "")))))
 
 
 def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: RuleSet,
@@ -310,6 +375,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
 
     rec, rec_rules = _one(found, "recommendation", "recommendation")
     step, step_rules = _one(found, "next_step", "next step")
+    law = _law(found, ruleset, sorted_rules)
 
     ground_order = list(ruleset.labels.get("ground", {}))
     grounds = sorted(
@@ -333,9 +399,8 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     body, ids = _one(found, "res_target", "RES target verdict")
     target = Conclusion(body, sorted_rules(ids))
 
-    projects = tuple(_project(p, found, sorted_rules) for p in case.projects)
-
-    warnings = _warnings(found, sorted_rules)
+    by_key = _projects(case.projects, found, sorted_rules)
+    warnings = _warnings(found, sorted_rules, by_key, ref, ruleset)
 
     topic_order = {t: i for i, t in enumerate(TOPICS)}
     explanation: dict[tuple[str, str], Explanation] = {}
@@ -350,6 +415,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         case=case,
         as_of=ref,
         include_expected_law=include_expected_law,
+        law=law,
         applicable=bool(rec["applicable"]),
         recommendation=Conclusion(rec["code"], sorted_rules(rec_rules)),
         next_step=Conclusion(step["step"], sorted_rules(step_rules)),
@@ -357,7 +423,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         grounds=tuple(grounds),
         step2_instrument=instrument,
         actions=tuple(actions),
-        projects=projects,
+        projects=tuple(by_key.values()),
         res_target=target,
         warnings=warnings,
         explanation=tuple(ordered),
@@ -365,44 +431,74 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     )
 
 
-def _project(project: Project, found: Mapping[str, Any],
-             sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]) -> ProjectAdvice:
-    def for_project(kind: str) -> list[tuple[dict[str, Any], list[str]]]:
-        return [e for e in found.get(kind, {}).values() if e[0]["project"] == project.id]
+def _law(found: Mapping[str, Any], ruleset: RuleSet,
+         sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]) -> Law:
+    """The one regime the rules chose, with its period."""
+    regime, ids = _one(found, "regime", "legal regime")
+    period = ruleset.regimes.get(regime["regime"])
+    return Law(regime["regime"], period.valid_from if period else None,
+               period.valid_until if period else None, sorted_rules(ids))
 
-    final = for_project("competence")
-    basis = for_project("competence_basis")
-    if len(final) != 1 or len(basis) != 1:
-        raise EngineError(f"the rule set concluded {len(final)} competences for project "
-                          f"{project.id!r}, expected exactly one: {[e[0] for e in final]}")
-    (body, ids), (basis_body, basis_ids) = final[0], basis[0]
-    return ProjectAdvice(
-        project=project,
-        bevoegd_gezag=body["authority"],
-        statutory_bevoegd_gezag=basis_body["authority"],
-        law_status=body["law_status"],
-        rules=sorted_rules([*basis_ids, *ids]),
-    )
+
+def _projects(projects: Iterable[Project], found: Mapping[str, Any],
+              sorted_rules: Callable[[Iterable[str]], tuple[str, ...]]
+              ) -> dict[str, ProjectAdvice]:
+    """Each project's competence, by its engine key, in the case's order."""
+    final: dict[str, list[tuple[dict[str, Any], list[str]]]] = {}
+    basis: dict[str, list[tuple[dict[str, Any], list[str]]]] = {}
+    for kind, into in (("competence", final), ("competence_basis", basis)):
+        for entry in found.get(kind, {}).values():
+            into.setdefault(str(entry[0]["project"]), []).append(entry)
+    result: dict[str, ProjectAdvice] = {}
+    for index, project in enumerate(projects):
+        key = project_key(index)
+        finals, bases = final.get(key, []), basis.get(key, [])
+        if len(finals) != 1 or len(bases) != 1:
+            raise EngineError(f"the rule set concluded {len(finals)} competences for project "
+                              f"{project.id!r}, expected exactly one: {[e[0] for e in finals]}")
+        (body, ids), (basis_body, basis_ids) = finals[0], bases[0]
+        result[key] = ProjectAdvice(
+            project=project,
+            bevoegd_gezag=body["authority"],
+            statutory_bevoegd_gezag=basis_body["authority"],
+            law_status=body["law_status"],
+            regime=basis_body["regime"],
+            rules=sorted_rules([*basis_ids, *ids]),
+            basis_rule=sorted_rules(basis_ids)[0],
+        )
+    return result
 
 
 @attrs.frozen
 class Competence:
-    """Who is competent for a project of this technology and capacity, and why."""
+    """Who is competent for a project of this technology and capacity on a date, and why."""
 
     technology: str
     capacity_mw: float
+    as_of: dt.date
     transferred_to_gemeente: bool
+    rijk_waived_to: str | None
     include_expected_law: bool
+    law: Law
     bevoegd_gezag: str
     statutory_bevoegd_gezag: str
     law_status: str
+    #: The rules that decided, in rule-set order: the regime, the statutory competence, the
+    #: hand-over (or none).
     rules: tuple[Rule, ...]
     warnings: tuple[WarningAdvice, ...]
     ruleset: RuleSet = attrs.field(repr=False)
 
     @property
+    def regime(self) -> str:
+        return self.law.regime
+
+    def warning_text(self, warning: WarningAdvice, lang: str = "nl") -> str:
+        return warning_text(self.ruleset, warning, lang)
+
+    @property
     def sources(self) -> tuple[Source, ...]:
-        return tuple(s for r in self.rules for s in (r.source, *r.see_also))
+        return tuple(s for r in self.rules for s in r.sources)
 
     def to_dict(self, lang: str = "nl") -> dict[str, Any]:
         """The competence as plain JSON-ready data, texts in ``lang`` (``nl`` or ``en``)."""
@@ -411,8 +507,12 @@ class Competence:
         return {
             "technology": self.technology,
             "capacity_mw": self.capacity_mw,
+            "as_of": self.as_of.isoformat(),
             "transferred_to_gemeente": self.transferred_to_gemeente,
+            "rijk_waived_to": self.rijk_waived_to,
             "include_expected_law": self.include_expected_law,
+            "law": self.law.to_dict(rs, lang),
+            "regime": self.law.regime,
             "bevoegd_gezag": self.bevoegd_gezag,
             "bevoegd_gezag_text": rs.label("authority", self.bevoegd_gezag, lang),
             "statutory_bevoegd_gezag": self.statutory_bevoegd_gezag,
@@ -433,41 +533,57 @@ def bevoegd_gezag(
     technology: str,
     capacity_mw: float,
     *,
+    as_of: dt.date | None = None,
     transferred_to_gemeente: bool = False,
+    rijk_waived_to: str | None = None,
     include_expected_law: bool = True,
     rules: RuleSet | None = None,
 ) -> Competence:
     """The competent authority (bevoegd gezag) for a wind or solar project, with its rules.
 
-    >>> bevoegd_gezag("wind", 12.6).bevoegd_gezag
+    The law in force on ``as_of`` (default: today) decides:
+
+    >>> import datetime as dt
+    >>> bevoegd_gezag("wind", 12.6, as_of=dt.date(2026, 3, 1)).bevoegd_gezag
+    'gemeente'
+    >>> bevoegd_gezag("wind", 12.6, as_of=dt.date(2025, 3, 1)).bevoegd_gezag
     'provincie'
-    >>> bevoegd_gezag("zon", 60, include_expected_law=False).bevoegd_gezag
+    >>> bevoegd_gezag("zon", 60, as_of=dt.date(2025, 3, 1), include_expected_law=False).bevoegd_gezag
     'rijk'
     """
     fields = {a.name: a for a in attrs.fields(Project)}
     for name, value in (("technology", technology), ("capacity_mw", capacity_mw),
-                        ("transferred_to_gemeente", transferred_to_gemeente)):
+                        ("transferred_to_gemeente", transferred_to_gemeente),
+                        ("rijk_waived_to", rijk_waived_to)):
         spec = spec_of(fields[name])
         if problem_with(spec, value):
             raise CaseError(name, spec.expected(), repr(value))
+    _check_date(as_of)
+    ref = as_of or dt.date.today()
     label = f"{technology}-{capacity_mw:g}mw"
     project = Project(id=label, gemeente="Utrecht", technology=technology,
-                      capacity_mw=capacity_mw, transferred_to_gemeente=transferred_to_gemeente)
+                      capacity_mw=capacity_mw, transferred_to_gemeente=transferred_to_gemeente,
+                      rijk_waived_to=rijk_waived_to)
     ruleset = rules if rules is not None else load_rules()
-    firings = infer(ruleset, [project_fact(project), context_fact(include_expected_law)])
+    firings = infer(ruleset, [project_fact(project, project_key(0)),
+                              context_fact(include_expected_law, ref)])
     found = _by_type(firings)
     sorted_rules = _rule_sorter(ruleset)
-    result = _project(project, found, sorted_rules)
-    warnings = _warnings(found, sorted_rules)
+    by_key = _projects([project], found, sorted_rules)
+    result = by_key[project_key(0)]
+    law = _law(found, ruleset, sorted_rules)
     return Competence(
         technology=technology,
         capacity_mw=capacity_mw,
+        as_of=ref,
         transferred_to_gemeente=transferred_to_gemeente,
+        rijk_waived_to=rijk_waived_to,
         include_expected_law=include_expected_law,
+        law=law,
         bevoegd_gezag=result.bevoegd_gezag,
         statutory_bevoegd_gezag=result.statutory_bevoegd_gezag,
         law_status=result.law_status,
-        rules=tuple(ruleset.rule(r) for r in result.rules),
-        warnings=warnings,
+        rules=tuple(ruleset.rule(r) for r in sorted_rules([*law.rules, *result.rules])),
+        warnings=_warnings(found, sorted_rules, by_key, ref, ruleset),
         ruleset=ruleset,
     )

@@ -119,6 +119,12 @@ def _register(ruleset: RuleSet) -> str:
     return name
 
 
+def check_ruleset(ruleset: RuleSet) -> None:
+    """Register ``ruleset`` with durable-rules now, so a rule it rejects is reported at load."""
+    with _LOCK:
+        _register(ruleset)
+
+
 def _state(host: _QuietHost, name: str, sid: str) -> dict[str, Any]:
     """The session's state; empty when no fact was ever handled (durable then has none)."""
     try:

@@ -1,48 +1,42 @@
 """Loading and checking the rule files in ``rules/``.
 
 A rule set is a folder: ``ruleset.yaml`` (name, version, the documents rules cite, the labels of
-the codes they conclude), the memo's text, and one YAML file per topic holding the rules. The
-loader rejects a rule without a source, a memo quote that is not in the memo, a condition that is
-not durable-rules' JSON rule syntax, and a conclusion it would not know how to report.
+the codes they conclude), the memo's text, the statute texts in ``law/`` (one file per article
+and version), and one YAML file per topic holding the rules. The loader rejects a rule without a
+source, a quote that is not verbatim in the memo or in the cited article (lid, onderdeel) of its
+own law version, a condition that is not durable-rules' JSON rule syntax or that tests a field no
+fact has, a conclusion it would not know how to report, and a rule set durable-rules itself
+rejects.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime as dt
 import hashlib
 import importlib.resources
+import math
 import os
 import re
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
-from ._errors import RuleFileError
+from ._casefile import parse_text
+from ._errors import CaseError, RuleFileError
+from ._vocabulary import ALL_FACTS, CONCLUSIONS, number_date
 
 STATUSES = ("geldend", "verwacht")
-TOPICS = ("grounds", "procedure", "competence", "actions")
+TOPICS = ("law", "grounds", "procedure", "competence", "actions")
 LANGS = ("nl", "en")
 MEMO = "memo"
 
-#: What a rule may conclude, with the fields each kind of conclusion carries.
-CONCLUSIONS: dict[str, tuple[str, ...]] = {
-    "resolved": ("value",),
-    "ground": ("code", "present"),
-    "any_ground": ("value",),
-    "res_target": ("target_twh", "forecast_twh", "at_risk"),
-    "recommendation": ("code", "applicable"),
-    "next_step": ("step", "alternatives", "recommendation"),
-    "step2_instrument": ("instrument",),
-    "competence_basis": ("project", "authority", "law_status"),
-    "competence": ("project", "authority", "law_status"),
-    "warning": ("code", "project", "capacity_mw", "authority"),
-    "action": ("code",),
-}
 #: Which conclusion field names a code that must have a label, and under which label group.
 _LABELLED = {
+    ("regime", "regime"): "regime",
     ("recommendation", "code"): "recommendation",
     ("ground", "code"): "ground",
     ("action", "code"): "action",
@@ -50,6 +44,9 @@ _LABELLED = {
     ("step2_instrument", "instrument"): "instrument",
     ("competence", "authority"): "authority",
     ("competence_basis", "authority"): "authority",
+    ("competence_basis", "regime"): "regime",
+    ("warning", "authority"): "authority",
+    ("warning", "memo_authority"): "authority",
 }
 # durable-rules' operators (durable/lang.py and the engine's rules.c).
 _OPERATORS = frozenset({"$and", "$or", "$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex",
@@ -57,6 +54,12 @@ _OPERATORS = frozenset({"$and", "$or", "$lt", "$lte", "$gt", "$gte", "$neq", "$e
 _ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 _ALIAS = re.compile(r"[a-z][a-z0-9_]*")
 _TEMPLATE = re.compile(r"\$([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)")
+_CITATION = re.compile(
+    r"art\. (?P<article>[0-9]+(?:\.[0-9]+)?[a-z]*)(?: lid (?P<lid>[0-9]+))?(?: sub (?P<sub>[a-z]+))?")
+#: durable-rules' own identity field: a fact field of this name breaks cross-fact references.
+_RESERVED_FIELDS = frozenset({"id", "sid"})
+#: How often ``load_rules()`` looks at the rule files again for changes, in seconds.
+RECHECK_SECONDS = 1.0
 
 
 def check_lang(lang: str) -> None:
@@ -71,16 +74,69 @@ def normalise(text: str) -> str:
 
 
 @attrs.frozen
+class Article:
+    """One article of one version of a law, as shipped: its whole text, its leden, onderdelen."""
+
+    number: str
+    text: str
+    #: Lid number -> its text (whitespace folded); empty when the article has no numbered leden.
+    leden: Mapping[str, str]
+    #: (lid, onderdeel letter) -> the onderdeel's text (whitespace folded).
+    onderdelen: Mapping[tuple[str, str], str]
+    file: str
+
+
+@attrs.frozen
+class Document:
+    """A source the rules cite: the memo, or one version of a law with its articles' texts."""
+
+    key: str
+    title: str
+    short: str
+    file: str | None = None
+    law: str | None = None
+    bwbr: str | None = None
+    version: str | None = None
+    url: str | None = None
+    articles: Mapping[str, Article] = attrs.field(factory=dict, repr=False)
+
+    @property
+    def is_law(self) -> bool:
+        return self.law is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: getattr(self, k) for k in ("key", "title", "short", "law", "bwbr", "version",
+                                              "url")}
+        return {k: v for k, v in data.items() if v is not None}
+
+
+@attrs.frozen
 class Source:
-    """Where a rule comes from: the memo with a verbatim quote, or an external provision."""
+    """Where a rule comes from: the memo or a statute article, with a verbatim quote."""
 
     document: str
     title: str
     quote: str | None = None
     citation: str | None = None
+    url: str | None = None
+    short: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+
+
+@attrs.frozen
+class Regime:
+    """One legal regime: which law decides competence, and from when until when (inclusive)."""
+
+    id: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    rule: str
+
+    def holds_on(self, day: dt.date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
 
 
 @attrs.frozen
@@ -96,11 +152,17 @@ class Rule:
     source: Source
     see_also: tuple[Source, ...] = ()
     file: str = ""
+    #: The regimes this rule belongs to (it tests or concludes them); empty: it always applies.
+    regimes: tuple[str, ...] = ()
 
     @property
     def aliases(self) -> tuple[str, ...]:
         (kind,) = self.when
         return tuple(next(iter(item)) for item in self.when[kind])
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return (self.source, *self.see_also)
 
 
 @attrs.frozen
@@ -110,11 +172,13 @@ class RuleSet:
     name: str
     version: str
     rules: tuple[Rule, ...]
-    documents: Mapping[str, str]
+    documents: Mapping[str, Document]
     labels: Mapping[str, Mapping[str, Mapping[str, str]]]
     memo_text: str
     fingerprint: str
     directory: str
+    #: The legal regimes, in the order of their periods.
+    regimes: Mapping[str, Regime] = attrs.field(factory=dict)
     #: Each rule id's position in ``rules``: the order explanations and rule lists follow.
     positions: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
 
@@ -130,6 +194,26 @@ class RuleSet:
         entry = self.labels.get(group, {}).get(str(code))
         return entry[lang] if entry else str(code)
 
+    def regime_on(self, day: dt.date) -> Regime | None:
+        """The regime whose period holds ``day`` (the rules decide; this reads their periods)."""
+        return next((r for r in self.regimes.values() if r.holds_on(day)), None)
+
+    def in_force(self, day: dt.date) -> tuple[Rule, ...]:
+        """The rules that can apply on ``day``: those of its regime and those of every regime."""
+        regime = self.regime_on(day)
+        return tuple(r for r in self.rules
+                     if not r.regimes or (regime is not None and regime.id in r.regimes))
+
+    def period(self, rule: Rule) -> tuple[dt.date | None, dt.date | None]:
+        """The dates between which ``rule`` can apply (``None``: open), from its regimes."""
+        if not rule.regimes:
+            return (None, None)
+        regimes = [self.regimes[r] for r in rule.regimes if r in self.regimes]
+        starts = [r.valid_from for r in regimes]
+        ends = [r.valid_until for r in regimes]
+        return (None if None in starts else min(d for d in starts if d is not None),
+                None if None in ends else max(d for d in ends if d is not None))
+
 
 def default_rules_dir() -> Path:
     """The rule files shipped in the wheel, or ``rules/`` beside the package in a checkout."""
@@ -139,30 +223,71 @@ def default_rules_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "rules"
 
 
-@functools.lru_cache(maxsize=16)
-def _cached(directory: str, stamp: tuple[tuple[str, int, int], ...]) -> RuleSet:
-    return _load(Path(directory))
+@attrs.define
+class _Cached:
+    stamp: tuple[tuple[str, int, int], ...]
+    checked: float
+    ruleset: RuleSet
 
 
-def load_rules(directory: str | os.PathLike[str] | None = None) -> RuleSet:
+_CACHE: dict[str, _Cached] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, modification time and size of every file in the rule folder, sub-folders too."""
+    entries = []
+    for file in sorted(path.rglob("*")):
+        if file.is_file():
+            info = file.stat()
+            entries.append((str(file.relative_to(path)), info.st_mtime_ns, info.st_size))
+    return tuple(entries)
+
+
+def load_rules(directory: str | os.PathLike[str] | None = None, *,
+               reload: bool = False) -> RuleSet:
     """Load and check the rule set in ``directory`` (default: the shipped one).
 
-    Loading is cached per folder until a file in it changes, so an edited rule is seen at once.
+    A loaded rule set is kept per folder. The folder's files are looked at again at most once a
+    second (or at once with ``reload=True``); when one changed, the rule set is loaded anew, so
+    an edited rule is seen without restarting.
     """
     path = (Path(directory) if directory is not None else default_rules_dir()).resolve()
-    try:
-        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size)
-                             for p in path.iterdir() if p.is_file()))
-    except OSError as exc:
-        raise RuleFileError(str(path), "", f"cannot read the rule folder: {exc}") from None
-    return _cached(str(path), stamp)
+    key = str(path)
+    now = time.monotonic()
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and not reload and now - cached.checked < RECHECK_SECONDS:
+            return cached.ruleset
+        try:
+            stamp = _stamp(path)
+        except OSError as exc:
+            raise RuleFileError(str(path), "", f"cannot read the rule folder: {exc}") from None
+        if cached is not None and cached.stamp == stamp:
+            cached.checked = now
+            return cached.ruleset
+        ruleset = _load(path)
+        _check_in_engine(ruleset)
+        _CACHE[key] = _Cached(stamp, now, ruleset)
+        return ruleset
+
+
+def _check_in_engine(ruleset: RuleSet) -> None:
+    """Have durable-rules compile the rule set now, so a rule it rejects is named at load time."""
+    from ._engine import check_ruleset  # the engine module imports this one
+
+    check_ruleset(ruleset)
 
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise RuleFileError(str(path), "", " ".join(str(exc).split())) from None
+    try:
+        return parse_text(text, json_format=False, file=str(path))
+    except CaseError as exc:
+        raise RuleFileError(str(path), "", exc.errors[0].message) from None
 
 
 def _load(directory: Path) -> RuleSet:
@@ -170,19 +295,16 @@ def _load(directory: Path) -> RuleSet:
     if not meta_path.is_file():
         raise RuleFileError(str(directory), "", "no ruleset.yaml: not a rule set folder")
     meta = _mapping(_read_yaml(meta_path), str(meta_path), "")
-    _known_keys(meta, ("name", "version", "memo", "documents", "labels"), str(meta_path), "")
-    memo_path = directory / _text(meta, "memo", str(meta_path), "")
-    try:
-        memo_text = memo_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(str(meta_path), "memo", f"cannot read {memo_path}: {exc}") from None
+    _known_keys(meta, ("name", "version", "documents", "labels"), str(meta_path), "")
     documents = {
-        key: _text(_mapping(value, str(meta_path), f"documents.{key}"), "title", str(meta_path),
-                   f"documents.{key}")
+        str(key): _document(directory, str(key), value, str(meta_path))
         for key, value in _mapping(meta.get("documents"), str(meta_path), "documents").items()
     }
-    if MEMO not in documents:
-        raise RuleFileError(str(meta_path), "documents", "the memo must be listed as 'memo'")
+    memo = documents.get(MEMO)
+    if memo is None or memo.file is None:
+        raise RuleFileError(str(meta_path), "documents",
+                            "the memo must be listed as 'memo' with its text file")
+    memo_text = (directory / memo.file).read_text(encoding="utf-8")
     labels = _labels(meta.get("labels"), str(meta_path))
 
     rule_files = sorted(p for p in directory.glob("*.yaml") if p.name != "ruleset.yaml")
@@ -192,16 +314,22 @@ def _load(directory: Path) -> RuleSet:
     rules: list[Rule] = []
     for path in rule_files:
         rules.extend(checker.file(path))
+    # The rule set lists rules by topic (law, grounds, procedure, competence, actions), then in
+    # file order: the order of explanations, catalogues and rule lists.
+    rules.sort(key=lambda r: TOPICS.index(r.topic))
     seen: dict[str, str] = {}
     for rule in rules:
         if rule.id in seen:
             raise RuleFileError(rule.file, rule.id,
                                 f"rule id {rule.id!r} is also used in {seen[rule.id]}")
         seen[rule.id] = rule.file
+    regimes = _regimes(rules, labels)
 
     digest = hashlib.sha256()
-    for path in sorted([meta_path, memo_path, *rule_files]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()
+                       and (p.suffix in (".yaml", ".txt"))):
+        name = str(path.relative_to(directory))
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return RuleSet(
         name=_text(meta, "name", str(meta_path), ""),
         version=str(meta.get("version", "")),
@@ -211,7 +339,115 @@ def _load(directory: Path) -> RuleSet:
         memo_text=memo_text,
         fingerprint=digest.hexdigest(),
         directory=str(directory),
+        regimes=regimes,
     )
+
+
+def _document(directory: Path, key: str, value: Any, file: str) -> Document:
+    where = f"documents.{key}"
+    data = _mapping(value, file, where)
+    _known_keys(data, ("title", "short", "file", "law", "bwbr", "version", "url", "articles"),
+                file, where)
+    title = _text(data, "title", file, where)
+    short = str(data.get("short") or title)
+    if "file" in data:
+        name = _text(data, "file", file, where)
+        if not (directory / name).is_file():
+            raise RuleFileError(file, f"{where}.file", f"no such file {name!r} in the rule folder")
+        return Document(key=key, title=title, short=short, file=name)
+    fields: dict[str, str] = {}
+    for name in ("law", "bwbr", "version", "url"):
+        item = data.get(name)  # an unquoted version date reads as a date: str() is its ISO form
+        if item is None or not str(item).strip():
+            raise RuleFileError(file, f"{where}.{name}", "a law needs law, bwbr, version and url")
+        fields[name] = str(item)
+    articles: dict[str, Article] = {}
+    for number, name in _mapping(data.get("articles"), file, f"{where}.articles").items():
+        at = f"{where}.articles.{number}"
+        if not isinstance(name, str):
+            raise RuleFileError(file, at, f"expected a file name, got {name!r}")
+        articles[str(number)] = _article(directory / name, str(number), fields, file, at)
+    if not articles:
+        raise RuleFileError(file, f"{where}.articles", "a law needs at least one article text")
+    return Document(key=key, title=title, short=short, articles=articles, **fields)
+
+
+def _article(path: Path, number: str, law: Mapping[str, str], file: str, where: str) -> Article:
+    """An article text as shipped: header lines (``key: value``), a blank line, the text."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleFileError(file, where, f"cannot read {path}: {exc}") from None
+    head, _, body = raw.partition("\n\n")
+    header = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+    if law["bwbr"] not in header.get("law", "") or header.get("version") != law["version"]:
+        raise RuleFileError(str(path), "", f"the header names {header.get('law')!r} version "
+                            f"{header.get('version')!r}, the rule set {law['bwbr']} version "
+                            f"{law['version']}")
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    if not paragraphs or not paragraphs[0].startswith(("Artikel " + number)):
+        raise RuleFileError(str(path), "", f"expected the text of Artikel {number}")
+    leden: dict[str, str] = {}
+    onderdelen: dict[tuple[str, str], str] = {}
+    for paragraph in paragraphs[1:]:
+        match = re.match(r"([0-9]+) ", paragraph)
+        if not match:
+            continue
+        lid = match.group(1)
+        leden[lid] = normalise(paragraph)
+        for line in paragraph.splitlines()[1:]:
+            sub = re.match(r"([a-z]+)\. ", line)
+            if sub:
+                onderdelen[(lid, sub.group(1))] = normalise(line)
+    return Article(number=number, text=normalise(body), leden=leden, onderdelen=onderdelen,
+                   file=str(path))
+
+
+def _regimes(rules: list[Rule], labels: Mapping[str, Any]) -> dict[str, Regime]:
+    """Each regime's period, read from the condition on the reference date of its rule."""
+    found: list[Regime] = []
+    for rule in rules:
+        for conclusion in rule.then:
+            if conclusion.get("type") != "regime":
+                continue
+            low: dt.date | None = None
+            high: dt.date | None = None
+            for op, value in _date_bounds(rule.when):
+                day = _day(value, rule)
+                if op in ("$gte", "$gt"):
+                    low = day + dt.timedelta(days=1) if op == "$gt" else day
+                else:
+                    high = day - dt.timedelta(days=1) if op == "$lt" else day
+            found.append(Regime(id=str(conclusion["regime"]), valid_from=low, valid_until=high,
+                                rule=rule.id))
+    found.sort(key=lambda r: r.valid_from or dt.date.min)
+    return {r.id: r for r in found}
+
+
+def _date_bounds(when: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    def walk(expr: Any) -> Iterator[tuple[str, Any]]:
+        if isinstance(expr, dict):
+            for key, operand in expr.items():
+                if key in ("$and", "$or"):
+                    for sub in operand:
+                        yield from walk(sub)
+                elif key in ("$lt", "$lte", "$gt", "$gte") and "reference_date" in operand:
+                    yield key, operand["reference_date"]
+
+    for items in when.values():
+        for item in items:
+            for condition in item.values():
+                yield from walk(condition)
+
+
+def _day(value: Any, rule: Rule) -> dt.date:
+    try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return number_date(value)
+    except ValueError:
+        pass
+    raise RuleFileError(rule.file, rule.id,
+                        f"a reference_date must be a real day written YYYYMMDD, got {value!r}")
 
 
 def _mapping(value: Any, file: str, path: str) -> dict[str, Any]:
@@ -247,7 +483,7 @@ def _labels(value: Any, file: str) -> dict[str, dict[str, dict[str, str]]]:
 
 
 class _Checker:
-    def __init__(self, documents: Mapping[str, str],
+    def __init__(self, documents: Mapping[str, Document],
                  labels: Mapping[str, Mapping[str, Any]], memo: str) -> None:
         self.documents = documents
         self.labels = labels
@@ -285,8 +521,8 @@ class _Checker:
         texts = {lang: _text(text, lang, file, f"{where}.text") for lang in LANGS}
         if "source" not in data:
             raise RuleFileError(file, f"{where}.source",
-                                "every rule needs a source: the memo with a verbatim quote, or an "
-                                "external provision with its citation")
+                                "every rule needs a source: the memo or a statute article, "
+                                "with a verbatim quote")
         source = self.source(data["source"], file, f"{where}.source")
         see_also = data.get("see_also", [])
         if not isinstance(see_also, list):
@@ -301,38 +537,71 @@ class _Checker:
         conclusions = tuple(self.conclusion(c, aliases, file, f"{where}.then[{i}]")
                             for i, c in enumerate(then))
         return Rule(id=rule_id, topic=topic, status=status, text=texts, when=when,
-                    then=conclusions, source=source, see_also=extra, file=file)
+                    then=conclusions, source=source, see_also=extra, file=file,
+                    regimes=_regimes_of(when, conclusions))
 
     def source(self, value: Any, file: str, where: str) -> Source:
         data = _mapping(value, file, where)
         _known_keys(data, ("document", "quote", "citation"), file, where)
-        document = data.get("document")
-        if not isinstance(document, str) or document not in self.documents:
+        key = data.get("document")
+        if not isinstance(key, str) or key not in self.documents:
             raise RuleFileError(file, f"{where}.document",
-                                f"expected one of {', '.join(self.documents)}, got {document!r}")
+                                f"expected one of {', '.join(self.documents)}, got {key!r}")
+        document = self.documents[key]
         quote = data.get("quote")
         citation = data.get("citation")
-        if document == MEMO:
-            if not isinstance(quote, str) or not quote.strip():
-                raise RuleFileError(file, f"{where}.quote", "a memo source needs a verbatim quote")
+        if not isinstance(quote, str) or not quote.strip():
+            raise RuleFileError(file, f"{where}.quote", "every source needs a verbatim quote")
+        if not document.is_law:
             if normalise(quote) not in self.memo:
                 raise RuleFileError(file, f"{where}.quote",
                                     f"not found verbatim in the memo: {quote!r}")
-        elif not isinstance(citation, str) or not citation.strip():
-            raise RuleFileError(file, f"{where}.citation",
-                                "an external source needs a citation (article, paragraph)")
-        return Source(document=document, title=self.documents[document],
-                      quote=normalise(quote) if isinstance(quote, str) else None,
-                      citation=citation)
+        else:
+            if not isinstance(citation, str) or not citation.strip():
+                raise RuleFileError(file, f"{where}.citation",
+                                    "a statute source needs a citation (art. N lid N sub x)")
+            self.law_quote(document, citation, quote, file, where)
+        return Source(document=key, title=document.title, quote=normalise(quote),
+                      citation=citation if isinstance(citation, str) else None,
+                      url=document.url, short=document.short)
 
-    def condition(self, when: Mapping[str, Any], file: str, where: str) -> tuple[str, ...]:
+    def law_quote(self, document: Document, citation: str, quote: str, file: str,
+                  where: str) -> None:
+        """The quote must stand in the cited article (lid, onderdeel) of this law version."""
+        match = _CITATION.fullmatch(citation)
+        if not match:
+            raise RuleFileError(file, f"{where}.citation",
+                                f"expected 'art. N' with an optional 'lid N' and 'sub x', "
+                                f"got {citation!r}")
+        article = document.articles.get(match.group("article"))
+        if article is None:
+            raise RuleFileError(file, f"{where}.citation",
+                                f"{document.key} ships no text of art. {match.group('article')} "
+                                f"(it has: {', '.join(document.articles)})")
+        lid, sub = match.group("lid"), match.group("sub")
+        text = article.text
+        place = f"art. {article.number}"
+        if lid is not None:
+            if lid not in article.leden:
+                raise RuleFileError(file, f"{where}.citation", f"{place} has no lid {lid}")
+            text, place = article.leden[lid], f"{place} lid {lid}"
+        if sub is not None:
+            if (lid or "", sub) not in article.onderdelen:
+                raise RuleFileError(file, f"{where}.citation", f"{place} has no onderdeel {sub}")
+            text, place = article.onderdelen[(lid or "", sub)], f"{place} sub {sub}"
+        if normalise(quote) not in text:
+            raise RuleFileError(file, f"{where}.quote",
+                                f"not found verbatim in {document.key} {place}: {quote!r}")
+
+    def condition(self, when: Mapping[str, Any], file: str, where: str) -> dict[str, str]:
+        """Check a condition; the aliases it binds, each with the type of fact it matches."""
         if len(when) != 1 or next(iter(when)) not in ("all", "any"):
             raise RuleFileError(file, where, "expected exactly one of 'all' or 'any'")
         kind = next(iter(when))
         items = when[kind]
         if not isinstance(items, list) or not items:
             raise RuleFileError(file, f"{where}.{kind}", "expected a non-empty list")
-        aliases: list[str] = []
+        aliases: dict[str, str] = {}
         for index, item in enumerate(items):
             at = f"{where}.{kind}[{index}]"
             if not isinstance(item, dict) or len(item) != 1:
@@ -340,11 +609,23 @@ class _Checker:
             alias, expression = next(iter(item.items()))
             if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or alias in aliases:
                 raise RuleFileError(file, at, f"expected a new lower-case alias, got {alias!r}")
-            self.expression(expression, aliases, file, f"{at}.{alias}")
-            aliases.append(alias)
-        return tuple(aliases)
+            fact_type = fact_type_of(expression)
+            if fact_type not in ALL_FACTS:
+                raise RuleFileError(file, f"{at}.{alias}",
+                                    f"a condition must test 'type' against a fact type "
+                                    f"({', '.join(ALL_FACTS)}), got {fact_type!r}")
+            self.expression(expression, aliases, ALL_FACTS[fact_type], file, f"{at}.{alias}")
+            aliases[alias] = fact_type
+        return aliases
 
-    def expression(self, value: Any, earlier: list[str], file: str, where: str) -> None:
+    def field(self, name: str, fields: Mapping[str, Any], file: str, where: str) -> None:
+        if name in _RESERVED_FIELDS or name not in {"type", *fields}:
+            raise RuleFileError(file, where,
+                                f"no fact of this type has a field {name!r}; it has: "
+                                f"{', '.join(fields)}")
+
+    def expression(self, value: Any, earlier: Mapping[str, str], fields: Mapping[str, Any],
+                   file: str, where: str) -> None:
         if not isinstance(value, dict) or not value:
             raise RuleFileError(file, where, f"expected a condition mapping, got {value!r}")
         for key, operand in value.items():
@@ -354,7 +635,7 @@ class _Checker:
                 if not isinstance(operand, list) or not operand:
                     raise RuleFileError(file, f"{where}.{key}", "expected a non-empty list")
                 for i, sub in enumerate(operand):
-                    self.expression(sub, earlier, file, f"{where}.{key}[{i}]")
+                    self.expression(sub, earlier, fields, file, f"{where}.{key}[{i}]")
             elif key.startswith("$"):
                 if key not in _OPERATORS:
                     raise RuleFileError(file, f"{where}.{key}",
@@ -362,20 +643,27 @@ class _Checker:
                                         + ", ".join(sorted(_OPERATORS)))
                 if not isinstance(operand, dict) or len(operand) != 1:
                     raise RuleFileError(file, f"{where}.{key}", "expected {field: value}")
-                self.operand(next(iter(operand.values())), earlier, file, f"{where}.{key}")
+                ((name, item),) = operand.items()
+                self.field(str(name), fields, file, f"{where}.{key}.{name}")
+                self.operand(item, earlier, file, f"{where}.{key}")
             else:
+                self.field(key, fields, file, f"{where}.{key}")
                 self.operand(operand, earlier, file, f"{where}.{key}")
 
-    def operand(self, value: Any, earlier: list[str], file: str, where: str) -> None:
+    def operand(self, value: Any, earlier: Mapping[str, str], file: str, where: str) -> None:
         if isinstance(value, dict):  # a reference to a field of an earlier fact: {alias: field}
             if len(value) != 1 or next(iter(value)) not in earlier:
                 raise RuleFileError(file, where,
-                                    f"a reference must name an earlier alias ({earlier}), "
+                                    f"a reference must name an earlier alias ({list(earlier)}), "
                                     f"got {value!r}")
+            ((alias, name),) = value.items()
+            self.field(str(name), ALL_FACTS[earlier[alias]], file, where)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise RuleFileError(file, where, f"expected a finite number, got {value!r}")
         elif not (value is None or isinstance(value, str | int | float | bool)):
             raise RuleFileError(file, where, f"expected a plain value, got {value!r}")
 
-    def conclusion(self, value: Any, aliases: tuple[str, ...], file: str,
+    def conclusion(self, value: Any, aliases: Mapping[str, str], file: str,
                    where: str) -> Mapping[str, Any]:
         data = _mapping(value, file, where)
         kind = data.get("type")
@@ -390,12 +678,47 @@ class _Checker:
                     raise RuleFileError(file, f"{where}.{key}",
                                         f"a template must be $alias.field with an alias of this "
                                         f"rule ({', '.join(aliases)}), got {item!r}")
+                self.field(match.group(2), ALL_FACTS[aliases[match.group(1)]], file,
+                           f"{where}.{key}")
                 continue
             group = _LABELLED.get((kind, key))
             if group and item is not None and str(item) not in self.labels.get(group, {}):
                 raise RuleFileError(file, f"{where}.{key}",
                                     f"{item!r} has no label in ruleset.yaml labels.{group}")
         return data
+
+
+def fact_type_of(expression: Any) -> str | None:
+    """The fact type a condition matches: its ``type`` literal, at the top or in an ``$and``."""
+    if not isinstance(expression, dict):
+        return None
+    if isinstance(expression.get("type"), str):
+        return str(expression["type"])
+    for sub in expression.get("$and", []):
+        found = fact_type_of(sub)
+        if found:
+            return found
+    return None
+
+
+def _regimes_of(when: Mapping[str, Any], then: tuple[Mapping[str, Any], ...]) -> tuple[str, ...]:
+    """The regimes a rule tests (``regime: X``, also inside ``$or``) or concludes."""
+    found: list[str] = [str(c["regime"]) for c in then if c.get("type") == "regime"]
+
+    def walk(expr: Any) -> None:
+        if isinstance(expr, dict):
+            for key, operand in expr.items():
+                if key in ("$and", "$or"):
+                    for sub in operand:
+                        walk(sub)
+                elif key == "regime" and isinstance(operand, str):
+                    found.append(operand)
+
+    for items in when.values():
+        for item in items:
+            for condition in item.values():
+                walk(condition)
+    return tuple(dict.fromkeys(found))
 
 
 def substitute(template: Mapping[str, Any], bindings: Mapping[str, Mapping[str, Any]]

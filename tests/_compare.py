@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SET_KEYS = ("alternatives", "grounds", "actions")
+SET_KEYS = ("alternatives", "grounds", "actions", "warnings")
 
 
 def observed(advice: dict[str, Any]) -> dict[str, Any]:
@@ -21,6 +21,10 @@ def observed(advice: dict[str, Any]) -> dict[str, Any]:
         "projects": [{"id": p["id"], "bevoegd_gezag": p["bevoegd_gezag"]}
                      for p in advice["projects"]],
         "res_target_at_risk": advice["res_target"]["at_risk"],
+        "law": advice["law"]["id"],
+        # A warning as "code" or "code project": compared as a set.
+        "warnings": [" ".join(filter(None, (w["code"], w["project"])))
+                     for w in advice["warnings"]],
     }
 
 

@@ -17,7 +17,7 @@ CASE = EXAMPLES / "mediation-zonder-draagvlak.yaml"
 def test_to_dict_is_json_ready_and_has_the_contracted_keys() -> None:
     """Every key the issue promises is there, and json.dumps accepts the whole."""
     data = res_rules.advise(res_rules.load_case(CASE)).to_dict()
-    keys = {"case_id", "applicable", "recommendation", "current_step", "next_step",
+    keys = {"case_id", "law", "applicable", "recommendation", "current_step", "next_step",
             "alternatives", "grounds", "step2_instrument", "actions", "projects", "res_target",
             "warnings", "explanation", "ruleset"}
     assert (keys - set(data), json.loads(json.dumps(data)) == data) == (set(), True)
@@ -29,8 +29,8 @@ def test_every_explanation_entry_names_its_rule_and_quotes_its_source() -> None:
     entries = data["explanation"]
     assert [e for e in entries if not (e["rule"] and e["conclusion"] and e["source"]["document"])
             ] == []
-    assert {"grond.draagvlak", "aanbeveling.opschalen", "bevoegd.zon.provincie",
-            "actie.provincie_instrumentarium"} <= {e["rule"] for e in entries}
+    assert {"grond.draagvlak", "aanbeveling.opschalen", "recht.energiewet",
+            "bevoegd.energiewet.zon.provincie", "actie.provincie_instrumentarium"} <= {e["rule"] for e in entries}
 
 
 def test_every_conclusion_is_traced_to_rules_in_the_explanation() -> None:
@@ -67,7 +67,7 @@ def test_unknown_language_is_refused() -> None:
 def test_the_ruleset_fingerprint_identifies_the_rule_files() -> None:
     """The advice carries the version and a sha256 fingerprint of the rules used."""
     data = res_rules.advise(res_rules.load_case(CASE)).to_dict()
-    assert (data["ruleset"]["version"], len(data["ruleset"]["fingerprint"])) == ("1.0.0", 64)
+    assert (data["ruleset"]["version"], len(data["ruleset"]["fingerprint"])) == ("2.0.0", 64)
 
 
 def test_a_mapping_and_a_case_give_the_same_advice() -> None:
@@ -108,3 +108,22 @@ def test_open_step2_choice_is_said_in_a_warning() -> None:
                                "current_step": 1, "solution": {"status": "niet_gevonden"}})
     assert (advice.step2_instrument.value if advice.step2_instrument else "absent",
             [w.code for w in advice.warnings]) == (None, ["stap2_keuze_open"])
+
+
+def test_the_advice_names_the_law_in_force_with_its_period() -> None:
+    """The regime the rules chose is in the advice, with its title, period and rule."""
+    data = res_rules.advise(res_rules.load_case(CASE)).to_dict()
+    assert data["law"] == {"id": "energiewet", "title": "Energiewet (vanaf 1 januari 2026)",
+                           "period": {"from": "2026-01-01", "until": None},
+                           "rules": ["recht.energiewet"]}
+
+
+def test_each_project_carries_its_regime_and_both_competences() -> None:
+    """A project's entry says which regime decided, the statutory and the final competence."""
+    data = res_rules.advise(res_rules.load_case(
+        EXAMPLES / "energiewet-drie-projecten.yaml")).to_dict()
+    assert [(p["id"], p["regime"], p["statutory_bevoegd_gezag"], p["bevoegd_gezag"],
+             p["rijk_waived_to"]) for p in data["projects"]] == [
+        ("wp-ijsselstein", "energiewet", "gemeente", "gemeente", None),
+        ("zp-houten-oost", "energiewet", "provincie", "provincie", None),
+        ("zp-lopik-groot", "energiewet", "rijk", "gemeente", "gemeente")]
