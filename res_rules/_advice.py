@@ -403,10 +403,13 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     warnings = _warnings(found, sorted_rules, by_key, ref, ruleset)
 
     topic_order = {t: i for i, t in enumerate(TOPICS)}
+    names = {key: p.project.id for key, p in by_key.items()}
     explanation: dict[tuple[str, str], Explanation] = {}
     for firing in firings:
-        key = (firing.rule.id, repr(firing.conclusions))
-        explanation.setdefault(key, Explanation(firing.rule, firing.conclusions))
+        conclusions = tuple({**c, "project": names[c["project"]]} if "project" in c else c
+                            for c in firing.conclusions)
+        key = (firing.rule.id, repr(conclusions))
+        explanation.setdefault(key, Explanation(firing.rule, conclusions))
     ordered = sorted(explanation.values(), key=lambda e: (
         topic_order.get(e.rule.topic, len(topic_order)), ruleset.positions[e.rule.id],
         repr(e.conclusions)))
@@ -548,7 +551,8 @@ def bevoegd_gezag(
     'gemeente'
     >>> bevoegd_gezag("wind", 12.6, as_of=dt.date(2025, 3, 1)).bevoegd_gezag
     'provincie'
-    >>> bevoegd_gezag("zon", 60, as_of=dt.date(2025, 3, 1), include_expected_law=False).bevoegd_gezag
+    >>> bevoegd_gezag("zon", 60, as_of=dt.date(2025, 3, 1),
+    ...               include_expected_law=False).bevoegd_gezag
     'rijk'
     """
     fields = {a.name: a for a in attrs.fields(Project)}

@@ -20,12 +20,16 @@ from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
 from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, parse_text, read_data
+from ._diff import differences
 from ._errors import CaseError, EngineError, ResRulesError
 from ._render import (
     advice_markdown,
     advice_text,
     catalogue_markdown,
+    compare_markdown,
+    compare_text,
     competence_text,
+    period_words,
     rule_text,
 )
 from ._rules import load_rules
@@ -73,6 +77,8 @@ def cli() -> None:
     Examples:
       res-rules advise examples/planuitval-windpark-start.yaml
       res-rules bevoegd-gezag --technology wind --capacity-mw 12.6
+      res-rules compare examples/planuitval-windpark-start.yaml --as-of 2025-12-31 \\
+          --as-of 2026-01-01
       res-rules validate examples/
       res-rules rules show grond.tijd
     """
@@ -229,31 +235,90 @@ def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: 
               help="wind or zon (solar field). Example: --technology zon")
 @click.option("--capacity-mw", type=float, required=True,
               help="Installed capacity of the whole project in MW. Example: --capacity-mw 62")
+@click.option("--as-of", type=_Date(), default=None,
+              help="The date whose law applies (default: today). Example: --as-of 2025-06-01")
 @click.option("--transferred", is_flag=True,
-              help="The provincie transferred its competence for the project to the gemeente. "
+              help="Gedeputeerde staten left the decision on the project to the gemeente. "
                    "Example: --transferred")
+@click.option("--rijk-waived-to", type=click.Choice(["gemeente", "provincie"]), default=None,
+              help="The Minister left the decision on the project to this body. "
+                   "Example: --rijk-waived-to gemeente")
 @click.option("--current-law-only", is_flag=True,
-              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie). "
-                   "Example: --current-law-only")
+              help="Leave out the memo's expected legislation (before 2026: zon from 50 MW is "
+                   "then the Rijk's, not the provincie's). Example: --current-law-only")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format. Example: --format json")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of the texts. Example: --lang en")
-def bevoegd_gezag_command(technology: str, capacity_mw: float, transferred: bool,
-                          current_law_only: bool, fmt: str, lang: str) -> None:
-    """Who is the competent authority (bevoegd gezag) for a wind or solar project.
+def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | None,
+                          transferred: bool, rijk_waived_to: str | None, current_law_only: bool,
+                          fmt: str, lang: str) -> None:
+    """Who is the competent authority (bevoegd gezag) for a wind or solar project, under the
+    law in force on a date.
 
     \b
     Examples:
-      res-rules bevoegd-gezag --technology wind --capacity-mw 100
-      res-rules bevoegd-gezag --technology zon --capacity-mw 62 --current-law-only --format json
+      res-rules bevoegd-gezag --technology wind --capacity-mw 12.6
+      res-rules bevoegd-gezag --technology wind --capacity-mw 100 --as-of 2023-06-01
+      res-rules bevoegd-gezag --technology zon --capacity-mw 120 --rijk-waived-to gemeente
+      res-rules bevoegd-gezag --technology zon --capacity-mw 62 --as-of 2025-06-01 \\
+          --current-law-only --format json
     """
-    result = bevoegd_gezag(technology, capacity_mw, transferred_to_gemeente=transferred,
+    result = bevoegd_gezag(technology, capacity_mw, as_of=as_of,
+                           transferred_to_gemeente=transferred, rijk_waived_to=rijk_waived_to,
                            include_expected_law=not current_law_only)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
     else:
         click.echo(competence_text(result, lang), nl=False)
+
+
+@cli.command("compare")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as-of", "dates", type=_Date(), multiple=True,
+              help="A reference date; give two to compare them, or one together with "
+                   "--current-law-only. Example: --as-of 2025-12-31 --as-of 2026-01-01")
+@click.option("--current-law-only", is_flag=True,
+              help="Compare the advice with expected legislation (first) against the advice "
+                   "without it (second), on one date. Example: --current-law-only")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format. Example: --format json")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
+              help="Language of the texts. Example: --lang en")
+def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: bool, fmt: str,
+                    lang: str) -> None:
+    """What differs for one case between two reference dates, or with and without the memo's
+    expected legislation: per project competence, regime and status, recommendation, next
+    step, grounds, actions and warnings.
+
+    \b
+    Examples:
+      res-rules compare case.yaml --as-of 2025-12-31 --as-of 2026-01-01
+      res-rules compare case.yaml --as-of 2025-06-01 --current-law-only --format json
+    """
+    if current_law_only:
+        if len(dates) > 1:
+            raise click.UsageError("--current-law-only compares on one date: give at most one "
+                                   "--as-of")
+        variants = [(dates[0] if dates else None, True), (dates[0] if dates else None, False)]
+    elif len(dates) == 2:
+        variants = [(dates[0], True), (dates[1], True)]
+    else:
+        raise click.UsageError("give two --as-of dates, or one (or none) with --current-law-only")
+    case = load_case(file)
+    first, second = (advise(case, as_of=day, include_expected_law=law) for day, law in variants)
+    found = differences(first, second)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "case_id": case.id,
+            "as_of": [first.as_of.isoformat(), second.as_of.isoformat()],
+            "include_expected_law": [first.include_expected_law, second.include_expected_law],
+            "differences": [d.to_dict() for d in found],
+        }, ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        click.echo(compare_markdown(first, second, found, lang), nl=False)
+    else:
+        click.echo(compare_text(first, second, found, lang), nl=False)
 
 
 @cli.command("validate")
@@ -305,14 +370,17 @@ def schema_command() -> None:
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
                                  "Example: --rules my-rules/")
+@click.option("--as-of", type=_Date(), default=None,
+              help="List only the rules in force on this date. Example: --as-of 2026-03-01")
 def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
-                  rules_dir: str | None) -> None:
-    """The rule catalogue: id, status, text, condition and source quote.
+                  rules_dir: str | None, as_of: dt.date | None) -> None:
+    """The rule catalogue: id, status, period, text, condition and source quote.
 
     \b
     Examples:
       res-rules rules list
-      res-rules rules show bevoegd.wind.provincie
+      res-rules rules list --as-of 2026-03-01
+      res-rules rules show bevoegd.energiewet.wind.provincie
       res-rules rules --format markdown --lang en > docs/rules.md
     """
     rs = load_rules(rules_dir)
@@ -331,16 +399,19 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
             hint = did_you_mean(rule_id, ids)
             raise click.UsageError(f"no rule {rule_id!r}" + (f"; {hint}" if hint else "")
                                    + " (see 'res-rules rules list')")
-        click.echo(rule_text(rs.rule(rule_id), lang), nl=False)
+        click.echo(rule_text(rs.rule(rule_id), lang, rs), nl=False)
         return
     if rule_id:
         raise click.UsageError("'rules list' takes no rule id; use 'rules show ID'")
-    table = Table(title=f"{rs.name} {rs.version}", show_lines=False)
-    for column in ("id", "topic", "status", "text", "source"):
+    listed = rs.rules if as_of is None else rs.in_force(as_of)
+    title = f"{rs.name} {rs.version}" + (f", {as_of.isoformat()}" if as_of else "")
+    table = Table(title=title, show_lines=False)
+    for column in ("id", "topic", "status", "period", "text", "source"):
         table.add_column(column, overflow="fold")
-    for r in rs.rules:
-        table.add_row(r.id, r.topic, r.status, r.text[lang], r.source.quote or
-                      f"{r.source.title}, {r.source.citation}")
+    for r in listed:
+        source = r.source.quote if r.source.document == "memo" else \
+            f"{r.source.short} {r.source.citation}: {r.source.quote}"
+        table.add_row(r.id, r.topic, r.status, period_words(rs, r, lang), r.text[lang], source)
     Console(width=160).print(table)
 
 

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._advice import Advice, Competence
+from ._diff import Difference
 from ._rules import TOPICS, Rule, RuleSet, Source
+from ._vocabulary import number_date
 
 _WORDS: dict[str, dict[str, str]] = {
     "nl": {
         "advice": "Advies",
         "case": "Casus",
         "as_of": "Peildatum",
+        "law": "Geldend recht",
+        "regime": "Recht",
+        "period": "Geldig",
+        "always": "altijd",
+        "from": "vanaf",
+        "until": "tot en met",
+        "differences": "Verschillen",
+        "no_differences": "Geen verschillen.",
+        "before": "eerst",
+        "after": "daarna",
+        "path": "Onderdeel",
         "applicable": "Procedure van toepassing",
         "yes": "ja",
         "no": "nee",
@@ -54,6 +67,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "concludes": "Conclusie",
         "text": "Tekst",
         "catalogue": "Regelcatalogus",
+        "topic.law": "Geldend recht",
         "topic.grounds": "Aanleidingen en stand van zaken",
         "topic.procedure": "Procedure",
         "topic.competence": "Bevoegd gezag",
@@ -70,6 +84,17 @@ _WORDS: dict[str, dict[str, str]] = {
         "advice": "Advice",
         "case": "Case",
         "as_of": "Reference date",
+        "law": "Law in force",
+        "regime": "Law",
+        "period": "In force",
+        "always": "always",
+        "from": "from",
+        "until": "until",
+        "differences": "Differences",
+        "no_differences": "No differences.",
+        "before": "first",
+        "after": "then",
+        "path": "Part",
         "applicable": "Procedure applies",
         "yes": "yes",
         "no": "no",
@@ -110,6 +135,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "concludes": "Concludes",
         "text": "Text",
         "catalogue": "Rule catalogue",
+        "topic.law": "Law in force",
         "topic.grounds": "Grounds and findings",
         "topic.procedure": "Procedure",
         "topic.competence": "Competent authority",
@@ -179,6 +205,7 @@ def advice_text(advice: Advice, lang: str = "nl") -> str:
         f"{w['advice']}: {w['case'].lower()} {d['case_id']}{title}",
         f"{w['as_of']}: {d['as_of']} "
         f"({w['expected_law'] if d['include_expected_law'] else w['current_law_only']})",
+        f"{w['law']}: {d['law']['title']}",
         "",
         f"{w['applicable']}: {yn[d['applicable']]}",
         f"{w['recommendation']}: {d['recommendation']} — {d['recommendation_text']}",
@@ -200,7 +227,7 @@ def advice_text(advice: Advice, lang: str = "nl") -> str:
             lines.append(
                 f"  - {p['id']} ({p['gemeente']}, {p['technology']}, "
                 f"{_number(p['capacity_mw'])} MW): {p['bevoegd_gezag']}{extra} "
-                f"[{p['status']}; {', '.join(p['rules'])}]")
+                f"[{p['status']}; {p['regime']}; {', '.join(p['rules'])}]")
     if d["warnings"]:
         lines += ["", f"{w['warnings']}:"]
         lines += [f"  ! {x['text']}" for x in d["warnings"]]
@@ -231,6 +258,7 @@ def advice_markdown(advice: Advice, lang: str = "nl") -> str:
         f"- {w['case']}: `{d['case_id']}`",
         f"- {w['as_of']}: {d['as_of']} "
         f"({w['expected_law'] if d['include_expected_law'] else w['current_law_only']})",
+        f"- {w['law']}: {d['law']['title']}",
         f"- {w['applicable']}: {yn[d['applicable']]}",
         f"- {w['current_step']}: {_step(rs, d['current_step'], lang)}",
         "",
@@ -250,11 +278,13 @@ def advice_markdown(advice: Advice, lang: str = "nl") -> str:
     if d["projects"]:
         out += ["", f"## {w['projects']}", "",
                 f"| {w['project']} | {w['gemeente']} | {w['technology']} | {w['capacity']} "
-                f"| {w['authority']} | {w['statutory']} | {w['law_status']} | {w['rules']} |",
-                "|---|---|---|---:|---|---|---|---|"]
+                f"| {w['authority']} | {w['statutory']} | {w['regime']} | {w['law_status']} "
+                f"| {w['rules']} |",
+                "|---|---|---|---:|---|---|---|---|---|"]
         out += [f"| {_md_cell(p['id'])} | {p['gemeente']} | {p['technology']} "
                 f"| {_number(p['capacity_mw'])} | **{p['bevoegd_gezag']}** "
-                f"| {p['statutory_bevoegd_gezag']} | {p['status']} | {', '.join(p['rules'])} |"
+                f"| {p['statutory_bevoegd_gezag']} | {_md_cell(_project_law(advice, p, lang))} "
+                f"| {p['status']} | {', '.join(p['rules'])} |"
                 for p in d["projects"]]
     if d["warnings"]:
         out += ["", f"## {w['warnings']}", ""]
@@ -271,14 +301,24 @@ def advice_markdown(advice: Advice, lang: str = "nl") -> str:
     return "\n".join(out)
 
 
+def _project_law(advice: Advice, project: Mapping[str, Any], lang: str) -> str:
+    """The article that decided a project's statutory competence, e.g. Energiewet art. 6.2."""
+    basis = advice.ruleset.rule(advice.project(project["id"]).basis_rule).source
+    return f"{basis.short} {basis.citation}" if basis.citation else str(basis.short)
+
+
 def competence_text(result: Competence, lang: str = "nl") -> str:
     w = words(lang)
     d = result.to_dict(lang)
     flags = [w["expected_law"] if d["include_expected_law"] else w["current_law_only"]]
     if d["transferred_to_gemeente"]:
         flags.append(w["transferred"])
+    if d["rijk_waived_to"]:
+        flags.append(f"rijk_waived_to {d['rijk_waived_to']}")
     lines = [
         f"{d['technology']}, {_number(d['capacity_mw'])} MW ({'; '.join(flags)})",
+        f"{w['as_of']}: {d['as_of']}",
+        f"{w['law']}: {d['law']['title']}",
         f"{w['authority']}: {d['bevoegd_gezag']}" + (
             f" ({d['bevoegd_gezag_text']})" if d["bevoegd_gezag_text"] != d["bevoegd_gezag"]
             else ""),
@@ -300,6 +340,7 @@ def competence_text(result: Competence, lang: str = "nl") -> str:
 _OPS = {"$lt": "<", "$lte": "≤", "$gt": ">", "$gte": "≥", "$neq": "≠"}
 _FACT_WORDS = {
     "nl": {"case": "de casus", "project": "een project", "context": "de context",
+           "regime": "het geldende recht",
            "resolved": "de bevinding 'opgelost'", "ground": "een aanleiding",
            "any_ground": "de bevinding 'enige aanleiding'",
            "res_target": "het oordeel over de opgave",
@@ -307,6 +348,7 @@ _FACT_WORDS = {
            "competence_basis": "de wettelijke bevoegdheid", "competence": "de bevoegdheid",
            "step2_instrument": "het instrument voor stap 2"},
     "en": {"case": "the case", "project": "a project", "context": "the context",
+           "regime": "the law in force",
            "resolved": "the finding 'resolved'", "ground": "a ground",
            "any_ground": "the finding 'any ground'", "res_target": "the target verdict",
            "recommendation": "the recommendation", "next_step": "the next step",
@@ -325,12 +367,14 @@ def condition_words(rule: Rule, lang: str = "nl") -> str:
     w = words(lang)
     plain = {True: w["yes"], False: w["no"], None: w["none"]}
 
-    def value(v: Any) -> str:
+    def value(v: Any, field: str = "") -> str:
         if isinstance(v, dict):
-            ((alias, field),) = v.items()
-            return f"{field} {w['of_fact']} {alias}"
+            ((alias, name),) = v.items()
+            return f"{name} {w['of_fact']} {alias}"
         if isinstance(v, bool) or v is None:
             return plain[v]
+        if field == "reference_date" and isinstance(v, int):
+            return number_date(v).isoformat()
         return str(v)
 
     def expr(e: Mapping[str, Any], top: bool = False) -> str:
@@ -347,7 +391,7 @@ def condition_words(rule: Rule, lang: str = "nl") -> str:
                 parts.append(f"{field} {w['present' if key == '$ex' else 'missing']}")
             elif key in _OPS:
                 ((field, v),) = operand.items()
-                parts.append(f"{field} {_OPS[key]} {value(v)}")
+                parts.append(f"{field} {_OPS[key]} {value(v, field)}")
             elif key.startswith("$"):
                 parts.append(f"{key} {json.dumps(operand, ensure_ascii=False)}")
             elif key != "type":
@@ -407,6 +451,7 @@ def catalogue_markdown(rs: RuleSet, lang: str = "nl") -> str:
                 f"{r.text[lang]}",
                 "",
                 f"- {w['status']}: {r.status}",
+                f"- {w['period']}: {period_words(rs, r, lang)}",
                 f"- {w['condition']}: {condition_words(r, lang)}",
                 f"- {w['concludes']}: `{conclusion_words(r)}`",
                 f"- {w['source']}: {cite(r.source)}",
@@ -416,11 +461,62 @@ def catalogue_markdown(rs: RuleSet, lang: str = "nl") -> str:
     return "\n".join(out)
 
 
-def rule_text(rule: Rule, lang: str = "nl") -> str:
+def period_words(rs: RuleSet, rule: Rule, lang: str = "nl") -> str:
+    """When a rule can apply, from the regimes it belongs to: "altijd", "vanaf 2026-01-01"."""
+    w = words(lang)
+    start, end = rs.period(rule)
+    if start is None and end is None:
+        return w["always"]
+    parts = ([f"{w['from']} {start.isoformat()}"] if start else []) + (
+        [f"{w['until']} {end.isoformat()}"] if end else [])
+    return " ".join(parts)
+
+
+def compare_text(first: Advice, second: Advice, found: Sequence[Difference],
+                 lang: str = "nl") -> str:
+    """The differences between two advices on one case, one per line."""
+    w = words(lang)
+    head = f"{w['differences']}: {_variant(first, lang)} → {_variant(second, lang)}"
+    if not found:
+        return f"{head}\n{w['no_differences']}\n"
+    lines = [head, ""]
+    lines += [f"  {d.path}: {_plain(d.before)} → {_plain(d.after)}" for d in found]
+    return "\n".join(lines) + "\n"
+
+
+def compare_markdown(first: Advice, second: Advice, found: Sequence[Difference],
+                     lang: str = "nl") -> str:
+    """The differences as a Markdown table."""
+    w = words(lang)
+    out = [f"# {w['differences']}: {first.case.title or first.case.id}", "",
+           f"{_variant(first, lang)} → {_variant(second, lang)}", ""]
+    if not found:
+        return "\n".join([*out, w["no_differences"], ""])
+    out += [f"| {w['path']} | {_variant(first, lang)} | {_variant(second, lang)} |",
+            "|---|---|---|"]
+    out += [f"| `{d.path}` | {_md_cell(_plain(d.before))} | {_md_cell(_plain(d.after))} |"
+            for d in found]
+    return "\n".join([*out, ""])
+
+
+def _variant(advice: Advice, lang: str) -> str:
+    w = words(lang)
+    law = w["expected_law"] if advice.include_expected_law else w["current_law_only"]
+    return f"{advice.as_of.isoformat()} ({law})"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return "—" if value is None else str(value)
+
+
+def rule_text(rule: Rule, lang: str = "nl", rs: RuleSet | None = None) -> str:
     w = words(lang)
     lines = [
         f"{rule.id} ({rule.topic}, {rule.status})",
         f"{w['text']}: {rule.text[lang]}",
+        *([f"{w['period']}: {period_words(rs, rule, lang)}"] if rs is not None else []),
         f"{w['condition']}: {condition_words(rule, lang)}",
         f"  durable-rules: {json.dumps(rule.when, ensure_ascii=False)}",
         f"{w['concludes']}: {conclusion_words(rule)}",

@@ -55,7 +55,8 @@ _ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
 _ALIAS = re.compile(r"[a-z][a-z0-9_]*")
 _TEMPLATE = re.compile(r"\$([a-z][a-z0-9_]*)\.([a-z_][a-z0-9_]*)")
 _CITATION = re.compile(
-    r"art\. (?P<article>[0-9]+(?:\.[0-9]+)?[a-z]*)(?: lid (?P<lid>[0-9]+))?(?: sub (?P<sub>[a-z]+))?")
+    r"art\. (?P<article>[0-9]+(?:\.[0-9]+)?[a-z]*)"
+    r"(?: lid (?P<lid>[0-9]+))?(?: sub (?P<sub>[a-z]+))?")
 #: durable-rules' own identity field: a fact field of this name breaks cross-fact references.
 _RESERVED_FIELDS = frozenset({"id", "sid"})
 #: How often ``load_rules()`` looks at the rule files again for changes, in seconds.
@@ -248,16 +249,18 @@ def load_rules(directory: str | os.PathLike[str] | None = None, *,
                reload: bool = False) -> RuleSet:
     """Load and check the rule set in ``directory`` (default: the shipped one).
 
-    A loaded rule set is kept per folder. The folder's files are looked at again at most once a
-    second (or at once with ``reload=True``); when one changed, the rule set is loaded anew, so
-    an edited rule is seen without restarting.
+    A loaded rule set is kept per folder. A folder you name is looked at again on every call;
+    the default (shipped) rule set at most once a second, so that advising stays fast. With
+    ``reload=True`` the files are looked at now. When a file changed, the rule set is loaded
+    anew, so an edited rule is seen without restarting.
     """
     path = (Path(directory) if directory is not None else default_rules_dir()).resolve()
     key = str(path)
     now = time.monotonic()
+    recheck = RECHECK_SECONDS if directory is None else 0.0
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
-        if cached is not None and not reload and now - cached.checked < RECHECK_SECONDS:
+        if cached is not None and not reload and now - cached.checked < recheck:
             return cached.ruleset
         try:
             stamp = _stamp(path)
@@ -385,7 +388,7 @@ def _article(path: Path, number: str, law: Mapping[str, str], file: str, where: 
                             f"{header.get('version')!r}, the rule set {law['bwbr']} version "
                             f"{law['version']}")
     paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
-    if not paragraphs or not paragraphs[0].startswith(("Artikel " + number)):
+    if not paragraphs or not paragraphs[0].startswith("Artikel " + number):
         raise RuleFileError(str(path), "", f"expected the text of Artikel {number}")
     leden: dict[str, str] = {}
     onderdelen: dict[tuple[str, str], str] = {}
@@ -610,7 +613,7 @@ class _Checker:
             if not isinstance(alias, str) or not _ALIAS.fullmatch(alias) or alias in aliases:
                 raise RuleFileError(file, at, f"expected a new lower-case alias, got {alias!r}")
             fact_type = fact_type_of(expression)
-            if fact_type not in ALL_FACTS:
+            if fact_type is None or fact_type not in ALL_FACTS:
                 raise RuleFileError(file, f"{at}.{alias}",
                                     f"a condition must test 'type' against a fact type "
                                     f"({', '.join(ALL_FACTS)}), got {fact_type!r}")
@@ -667,7 +670,7 @@ class _Checker:
                    where: str) -> Mapping[str, Any]:
         data = _mapping(value, file, where)
         kind = data.get("type")
-        if kind not in CONCLUSIONS:
+        if not isinstance(kind, str) or kind not in CONCLUSIONS:
             raise RuleFileError(file, f"{where}.type",
                                 f"expected one of {', '.join(CONCLUSIONS)}, got {kind!r}")
         _known_keys(data, ("type", *CONCLUSIONS[kind]), file, where)

@@ -1,22 +1,29 @@
 """Exhaustive verification of a rule set over the whole input partition.
 
-The partition is derived from the rule set itself: for every fact field, the values its
-conditions compare against, the values just beside each numeric boundary, one representative
-for the enum values no condition mentions (rotating, so every value is used), and "missing" for
-optional fields. Over every combination the verifier checks:
+The partition is derived from the rule set itself and the fact vocabulary: for every fact
+field, the values its conditions compare against, the values one step beside each numeric
+boundary (0.01 MW or TWh, one day past the deadline), each date boundary and the days either side
+of it (the regime changes), one representative for the enum values no condition mentions
+(rotating, so every value is used), and "missing" for optional fields. Over every combination
+the verifier checks:
 
-- gaps and conflicts: exactly one recommendation, next step and RES-target verdict per case,
-  at most one step-2 instrument, exactly one competence per project;
+- gaps and conflicts: exactly one regime, recommendation, next step and RES-target verdict per
+  case, at most one step-2 instrument, exactly one competence per project;
 - overlaps: no two rules conclude different values for the same single-valued finding (one
   ground, whether the impasse is resolved, a project's competence, ...) in one combination;
+- failing actions: a rule whose action raises is reported with the combination;
 - dead rules: every rule fires in at least one combination.
 
-The case fields are crossed completely without projects (part A); projects are crossed with
-expected law on and off, and put in every combination of scope, step and forecast (part B).
+Part A crosses every case field completely, without projects, the context (reference date and
+expected law) rotating. Part B crosses every project field with every context, the case around
+the project rotating over scope, step and forecast. Part C crosses every scope, step and
+forecast with every technology, capacity and project status, the context, transfer and waiver
+rotating.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import multiprocessing
@@ -28,31 +35,15 @@ from typing import Any
 import attrs
 
 from ._engine import Firing, infer
-from ._facts import (
-    AGREEMENTS,
-    DECLARERS,
-    DRAAGVLAK,
-    PROJECT_STATUSES,
-    SCOPES,
-    SOLUTION_STATUSES,
-    STEP2_NEEDS,
-    TECHNOLOGIES,
-    THEMES,
-)
+from ._errors import EngineError
 from ._rules import RuleSet
+from ._vocabulary import INPUT_FACTS, FactField, date_number, number_date
 
 MISSING = object()
 
-#: Case-fact fields with their domains: a tuple of allowed values, or "number"/"int".
-_CASE_ENUMS: dict[str, tuple[Any, ...]] = {
-    "scope": SCOPES,
-    "theme": THEMES,
-    "declared_by": (MISSING, *DECLARERS),
-    "agreements": AGREEMENTS,
-    "step2_need": (MISSING, *STEP2_NEEDS),
-}
 #: Conclusions of which one case (or one project, or one ground) may hold only one value.
 _SINGLE: dict[str, tuple[str, ...]] = {
+    "regime": (),
     "recommendation": (),
     "next_step": (),
     "res_target": (),
@@ -64,7 +55,11 @@ _SINGLE: dict[str, tuple[str, ...]] = {
     "competence": ("project",),
 }
 #: Conclusions that must be there exactly once (per project for competences).
-_REQUIRED = ("recommendation", "next_step", "res_target")
+_REQUIRED = ("regime", "recommendation", "next_step", "res_target")
+#: The case fields that describe the solution: drawn together, as the model allows them.
+_SOLUTION = ("solution_status", "adequate", "draagvlak")
+#: Fields whose partition points lie this far either side of each literal a rule compares with.
+_STEP = {"int": 1, "number": 0.01}
 
 
 @attrs.frozen
@@ -126,16 +121,33 @@ def _enum_classes(field: str, domain: Sequence[Any], literals: Mapping[str, set[
     return alone + ([rest] if rest else [])
 
 
-def _numbers(field: str, literals: Mapping[str, set[Any]], step: float, *,
-             positive: bool, optional: bool) -> list[Any]:
-    points: set[float] = set()
-    for value in literals.get(field, set()):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            points.update({round(value - step, 4), value, round(value + step, 4)})
-    if not points:
-        points = {1.0}
-    values: list[Any] = sorted(p for p in points if p > 0 or not positive)
-    return ([MISSING] if optional else []) + values
+def _points(name: str, field: FactField, literals: Mapping[str, set[Any]]) -> list[Any]:
+    """A number's or a date's partition: every literal a rule compares it with, and its
+    neighbours one step (0.01, one day) either side; inside the range the model allows."""
+    values = [v for v in literals.get(name, set())
+              if isinstance(v, int | float) and not isinstance(v, bool)]
+    points: set[Any] = set()
+    if field.kind == "date":
+        for value in values:
+            day = number_date(int(value))
+            points.update(date_number(day + dt.timedelta(days=d)) for d in (-1, 0, 1))
+        return sorted(points) or [date_number(dt.date(2026, 1, 1))]
+    step = _STEP[field.kind]
+    for value in values:
+        points.update({round(value - step, 4), value, round(value + step, 4)})
+    allowed = sorted(p for p in points if field.low is None or p > field.low
+                     or (p == field.low and not field.low_open))
+    return allowed or [1.0]
+
+
+def _classes(name: str, field: FactField, literals: Mapping[str, set[Any]]) -> list[list[Any]]:
+    """One field's partition classes (each a list of interchangeable values)."""
+    optional = [MISSING] if field.optional else []
+    if field.kind == "enum":
+        return _enum_classes(name, [*optional, *field.values], literals)
+    if field.kind == "bool" or field.values:
+        return [[v] for v in [*optional, *field.values]]
+    return [[v] for v in [*optional, *_points(name, field, literals)]]
 
 
 def _rotate(classes: list[list[Any]], index: int) -> list[Any]:
@@ -144,34 +156,43 @@ def _rotate(classes: list[list[Any]], index: int) -> list[Any]:
 
 
 def _case_dimensions(literals: Mapping[str, set[Any]]) -> dict[str, list[list[Any]]]:
-    dims: dict[str, list[list[Any]]] = {
-        name: _enum_classes(name, domain, literals) for name, domain in _CASE_ENUMS.items()
-    }
-    dims["current_step"] = [[s] for s in range(5)]
+    dims: dict[str, list[list[Any]]] = {}
+    for name, field in INPUT_FACTS["case"].items():
+        if name in _SOLUTION:
+            continue
+        dims[name] = _classes(name, field, literals)
     solutions: list[list[Any]] = []
-    for status in SOLUTION_STATUSES:
+    case = INPUT_FACTS["case"]
+    for status in case["solution_status"].values:
         adequacies = [MISSING, True, False] if status == "gevonden" else [MISSING]
-        for adequate, draagvlak in itertools.product(adequacies, DRAAGVLAK):
+        for adequate, draagvlak in itertools.product(adequacies, case["draagvlak"].values):
             solutions.append([(status, adequate, draagvlak)])
     dims["solution"] = solutions
-    dims["days_past_deadline"] = [[v] for v in _numbers(
-        "days_past_deadline", literals, 1, positive=False, optional=True)]
-    dims["res_forecast_twh_2030"] = [[v] for v in _numbers(
-        "res_forecast_twh_2030", literals, 0.01, positive=True, optional=True)]
     return dims
 
 
+def _context_classes(literals: Mapping[str, set[Any]]) -> list[tuple[bool, int]]:
+    """Every (expected law, reference date) pair of the partition."""
+    fields = INPUT_FACTS["context"]
+    return list(itertools.product(
+        (True, False), _points("reference_date", fields["reference_date"], literals)))
+
+
 def _case_fact(values: Mapping[str, Any]) -> dict[str, Any]:
-    fact: dict[str, Any] = {"type": "case", "case_id": "verify"}
+    fact: dict[str, Any] = {"type": "case"}
     for name, value in values.items():
         if name == "solution":
             status, adequate, draagvlak = value
             fact.update(solution_status=status, draagvlak=draagvlak)
             if adequate is not MISSING:
                 fact["adequate"] = adequate
-        elif value is not MISSING:
+        elif name in INPUT_FACTS["case"] and value is not MISSING:
             fact[name] = value
     return fact
+
+
+def _context_fact(expected_law: bool, reference_date: int) -> dict[str, Any]:
+    return {"type": "context", "expected_law": expected_law, "reference_date": reference_date}
 
 
 def _describe(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,50 +204,75 @@ def _describe(values: Mapping[str, Any]) -> dict[str, Any]:
                                **({} if adequate is MISSING else {"adequate": adequate})}
         elif name == "projects":
             out["projects"] = [{k: v for k, v in p.items() if k != "type"} for p in value]
+        elif name == "reference_date":
+            out[name] = number_date(value).isoformat()
         else:
             out[name] = None if value is MISSING else value
     return out
 
 
 def _combinations(rs: RuleSet) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """(description, facts) for every combination of parts A and B."""
+    """(description, facts) for every combination of parts A, B and C (module docstring)."""
     literals = _literals(rs)
     dims = _case_dimensions(literals)
+    contexts = _context_classes(literals)
     names = list(dims)
-    # Part A: every case combination, no projects.
+    # Part A: every case combination, no projects; the context rotates.
     for index, choice in enumerate(itertools.product(*(range(len(dims[n])) for n in names))):
         values = {n: dims[n][c][index % len(dims[n][c])] for n, c in zip(names, choice,
                                                                           strict=True)}
-        yield values, [_case_fact(values), {"type": "context", "expected_law": True}]
-    # Part B: every project combination, in every scope x step x forecast context.
-    tech = _enum_classes("technology", TECHNOLOGIES, literals)
-    status = _enum_classes("status", PROJECT_STATUSES, literals)
-    capacity = _numbers("capacity_mw", literals, 0.01, positive=True, optional=False)
-    scopes = _enum_classes("scope", SCOPES, literals)
-    forecasts = dims["res_forecast_twh_2030"]
+        law, day = contexts[index % len(contexts)]
+        values.update(expected_law=law, reference_date=day)
+        yield values, [_case_fact(values), _context_fact(law, day)]
+    # Part B: every project combination under every context; the case around it rotates over
+    # scope x step x forecast.
+    fields = INPUT_FACTS["project"]
+    project_dims = {n: _classes(n, f, literals) for n, f in fields.items() if f.kind != "key"}
+    pnames = list(project_dims)
+    around = list(itertools.product(_flat(dims["scope"]), _flat(dims["current_step"]),
+                                    _flat(dims["res_forecast_twh_2030"])))
     counter = itertools.count()
-    for t, s, mw, transferred, law in itertools.product(
-            tech, status, capacity, (False, True), (True, False)):
-        for scope, step, forecast in itertools.product(scopes, range(5), forecasts):
+    for members in itertools.product(*(project_dims[n] for n in pnames)):
+        for law, day in contexts:
             i = next(counter)
-            project = {"type": "project", "project": "p1", "technology": t[i % len(t)],
-                       "capacity_mw": float(mw), "status": s[i % len(s)],
-                       "transferred": transferred}
-            values = {"scope": scope[i % len(scope)], "theme": "overig",
-                      "current_step": step,
-                      "solution": ("niet_gevonden", MISSING, "onbekend"),
-                      "agreements": "niet_van_toepassing",
-                      "res_forecast_twh_2030": forecast[0], "expected_law": law,
-                      "projects": [project]}
-            case = _case_fact({k: v for k, v in values.items()
-                               if k not in ("expected_law", "projects")})
-            yield values, [case, project, {"type": "context", "expected_law": law}]
+            scope, step, forecast = around[i % len(around)]
+            yield _with_project(i, dict(zip(pnames, members, strict=True)), scope, step,
+                                forecast, law, day)
+    # Part C: every case context (scope x step x forecast) with every technology, capacity and
+    # project status; the regime's date, expected law, transfer and waiver rotate.
+    rotating = [n for n in pnames if n not in ("technology", "capacity_mw", "status")]
+    for scope, step, forecast in around:
+        for tech, mw, status in itertools.product(
+                project_dims["technology"], project_dims["capacity_mw"], project_dims["status"]):
+            i = next(counter)
+            law, day = contexts[i % len(contexts)]
+            chosen = {"technology": tech, "capacity_mw": mw, "status": status,
+                      **{n: project_dims[n][i % len(project_dims[n])] for n in rotating}}
+            yield _with_project(i, chosen, scope, step, forecast, law, day)
+
+
+def _flat(classes: list[list[Any]]) -> list[Any]:
+    return [v for c in classes for v in c]
+
+
+def _with_project(index: int, chosen: Mapping[str, list[Any]], scope: Any, step: Any,
+                  forecast: Any, law: bool, day: int
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    project: dict[str, Any] = {"type": "project", "project": "p0"}
+    for name, members in chosen.items():
+        value = members[index % len(members)]
+        project[name] = float(value) if name == "capacity_mw" else value
+    values = {"scope": scope, "theme": "overig", "current_step": step,
+              "solution": ("niet_gevonden", MISSING, "onbekend"),
+              "agreements": "niet_van_toepassing", "res_forecast_twh_2030": forecast,
+              "expected_law": law, "reference_date": day, "projects": [project]}
+    return values, [_case_fact(values), project, _context_fact(law, day)]
 
 
 def _size(values: Mapping[str, Any]) -> int:
     """How far a combination is from the plainest case: fewer set fields is smaller."""
-    return sum(1 for k, v in values.items() if v is not MISSING and k != "solution") + \
-        len(values.get("projects", ()))
+    return sum(1 for k, v in values.items() if v is not MISSING and k not in (
+        "solution", "expected_law", "reference_date")) + len(values.get("projects", ()))
 
 
 def _check(firings: Sequence[Firing], projects: Iterable[Mapping[str, Any]]
@@ -271,10 +317,18 @@ def _scan(rs: RuleSet, part: int, parts: int) -> tuple[Counter[str], _Worst, int
         if index % parts != part:
             continue
         count += 1
-        firings = infer(rs, facts)
-        coverage.update(f.rule.id for f in firings)
-        projects = [f for f in facts if f["type"] == "project"]
-        for kind, message, rules in _check(firings, projects):
+        found: list[tuple[str, str, tuple[str, ...]]]
+        try:
+            firings = infer(rs, facts)
+        except EngineError as exc:  # a rule's action failed: a finding, not a crash
+            rule = getattr(exc, "rule", None)
+            found = [("action", f"a rule's action failed: {exc}",
+                      (str(rule),) if rule else ())]
+        else:
+            coverage.update(f.rule.id for f in firings)
+            projects = [f for f in facts if f["type"] == "project"]
+            found = _check(firings, projects)
+        for kind, message, rules in found:
             size = _size(values)
             known = worst.get((kind, message))
             if known is None or size < known[0]:

@@ -1,8 +1,10 @@
 """Hypothesis strategies for cases, projects and case files: for policy owners' own checks.
 
-Every generated case is valid. Values cluster on the boundaries that matter (4.99, 5, 100 and
-100.01 MW for wind; 49.99 and 50 MW for zon; the deadline day; a forecast just below, at and above
-1,8 TWh), so a property meets them early, and shrinking gives small, readable counterexamples.
+Every generated case is valid. Values cluster on the boundaries that matter (4.99, 5, 14.99, 15,
+99.99, 100 and 100.01 MW for wind; 49.99 and 50 MW for zon; the days the law changed, 1 January
+2024 and 1 January 2026, and the days before; the deadline day; a forecast just below, at and
+above 1,8 TWh), so a property meets them early, and shrinking gives small, readable
+counterexamples.
 
 Pin any field with a value or a strategy::
 
@@ -36,19 +38,22 @@ from ._facts import (
     STEP2_NEEDS,
     TECHNOLOGIES,
     THEMES,
+    WAIVED_TO,
     Case,
     Project,
     Solution,
 )
 
-__all__ = ["BOUNDARIES_MW", "FORECAST_BOUNDARIES", "capacities", "case_files", "cases",
-           "projects", "solutions"]
+__all__ = ["BOUNDARIES_MW", "DATE_BOUNDARIES", "FORECAST_BOUNDARIES", "capacities", "case_files",
+           "cases", "projects", "reference_dates", "solutions"]
 
-#: The capacities where competence changes, and their neighbours.
-BOUNDARIES_MW = (4.99, 5.0, 49.99, 50.0, 99.99, 100.0, 100.01)
+#: The capacities where competence changes in some regime, and their neighbours.
+BOUNDARIES_MW = (4.99, 5.0, 5.01, 14.99, 15.0, 15.01, 49.99, 50.0, 50.01, 99.99, 100.0, 100.01)
+#: The last day of a regime and the first day of the next (Omgevingswet 2024, Energiewet 2026).
+DATE_BOUNDARIES = (dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2025, 12, 31),
+                   dt.date(2026, 1, 1))
 #: Forecasts just below, at and above the 1,8 TWh target.
 FORECAST_BOUNDARIES = (1.79, 1.8, 1.81)
-_BASE_DATE = dt.date(2026, 6, 1)
 
 
 def _pinned(name: str, pins: dict[str, Any], default: st.SearchStrategy[Any]
@@ -76,6 +81,14 @@ def capacities() -> st.SearchStrategy[float]:
     )
 
 
+def reference_dates() -> st.SearchStrategy[dt.date]:
+    """Reference dates in every regime, often the first or last day of one."""
+    return st.one_of(
+        st.sampled_from(DATE_BOUNDARIES),
+        st.dates(min_value=dt.date(2021, 1, 1), max_value=dt.date(2028, 12, 31)),
+    )
+
+
 def projects(**pins: Any) -> st.SearchStrategy[Project]:
     """Projects; pin any field, e.g. ``projects(technology="zon")``."""
     _check_unknown(Project, pins)
@@ -89,6 +102,8 @@ def projects(**pins: Any) -> st.SearchStrategy[Project]:
         name=_pinned("name", pins, st.just("")),
         status=_pinned("status", pins, st.sampled_from(PROJECT_STATUSES)),
         transferred_to_gemeente=_pinned("transferred_to_gemeente", pins, st.booleans()),
+        rijk_waived_to=_pinned("rijk_waived_to", pins,
+                               st.one_of(st.none(), st.sampled_from(WAIVED_TO))),
     )
     return strategy
 
@@ -122,7 +137,7 @@ def _case(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]],
           deadline_offset: st.SearchStrategy[int | None]) -> Case:
     values = {name: draw(strategy) for name, strategy in fields.items()}
     if "deadline" not in values:
-        reference = values.get("reference_date") or _BASE_DATE
+        reference = values.get("reference_date") or dt.date.today()
         offset = draw(deadline_offset)
         values["deadline"] = None if offset is None else reference - dt.timedelta(days=offset)
     return Case(**values)
@@ -144,7 +159,7 @@ def cases(**pins: Any) -> st.SearchStrategy[Case]:
         "no_consensus_declared_by": _pinned("no_consensus_declared_by", pins,
                                             st.one_of(st.none(), st.sampled_from(DECLARERS))),
         "current_step": _pinned("current_step", pins, st.integers(0, MAX_STEP)),
-        "reference_date": _pinned("reference_date", pins, st.just(_BASE_DATE)),
+        "reference_date": _pinned("reference_date", pins, reference_dates()),
         "solution": _pinned("solution", pins, solutions()),
         "agreements": _pinned("agreements", pins, st.sampled_from(AGREEMENTS)),
         "step2_need": _pinned("step2_need", pins,

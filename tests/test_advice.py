@@ -30,7 +30,8 @@ def test_every_explanation_entry_names_its_rule_and_quotes_its_source() -> None:
     assert [e for e in entries if not (e["rule"] and e["conclusion"] and e["source"]["document"])
             ] == []
     assert {"grond.draagvlak", "aanbeveling.opschalen", "recht.energiewet",
-            "bevoegd.energiewet.zon.provincie", "actie.provincie_instrumentarium"} <= {e["rule"] for e in entries}
+            "bevoegd.energiewet.zon.provincie", "actie.provincie_instrumentarium"} <= {
+        e["rule"] for e in entries}
 
 
 def test_every_conclusion_is_traced_to_rules_in_the_explanation() -> None:

@@ -59,16 +59,20 @@ def test_advise_a_folder_gives_a_json_list_in_file_order() -> None:
     data = json.loads(result.stdout)
     names = sorted(p.name for p in EXAMPLES.glob("*.yaml") if ".expected." not in p.name)
     assert (result.returncode, len(data), data[0]["case_id"]) == (
-        0, len(names), "lokaal-zonneveld-woerden")
+        0, len(names), "energiewet-drie-projecten")
 
 
 def test_advise_as_of_and_current_law_only() -> None:
-    """--as-of moves the reference date; --current-law-only makes a 62 MW solar field Rijk's."""
+    """--as-of moves the reference date (and so the law); --current-law-only makes a 62 MW
+    solar field the Rijk's before 2026, while from 2026 the Energiewet gives it the provincie."""
     case = EXAMPLES / "mediation-zonder-draagvlak.yaml"
-    result = run("advise", str(case), "--json", "--as-of", "2027-03-02", "--current-law-only")
-    data = json.loads(result.stdout)
-    assert (data["as_of"], "tijd" in data["grounds"], data["projects"][0]["bevoegd_gezag"]) == (
-        "2027-03-02", True, "rijk")
+    later = json.loads(run("advise", str(case), "--json", "--as-of", "2027-03-02",
+                           "--current-law-only").stdout)
+    before = json.loads(run("advise", str(case), "--json", "--as-of", "2025-03-02",
+                            "--current-law-only").stdout)
+    assert (later["as_of"], "tijd" in later["grounds"], later["projects"][0]["bevoegd_gezag"],
+            before["law"]["id"], before["projects"][0]["bevoegd_gezag"]) == (
+        "2027-03-02", True, "provincie", "ew1998-omgevingswet", "rijk")
 
 
 def test_advise_markdown_report_to_a_file(tmp_path: Path) -> None:
@@ -157,18 +161,41 @@ def test_jsonl_all_good_exits_0_and_writes_no_progress_when_not_a_terminal(tmp_p
 
 def test_bevoegd_gezag_text_shows_the_overlap_warning() -> None:
     """The look-up command shows authority, rules, quotes and the 100 MW warning."""
-    result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "100")
+    result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "100",
+                 "--as-of", "2023-06-01")
     assert (result.returncode, "Bevoegd gezag: provincie" in result.stdout,
             "art. 9b" in result.stdout, "5-100 MW" in result.stdout) == (0, True, True, True)
+
+
+def test_bevoegd_gezag_follows_the_date_and_the_ministers_waiver() -> None:
+    """--as-of picks the law; --rijk-waived-to hands a Rijk project to another body."""
+    energiewet = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "12",
+                     "--as-of", "2026-03-01", "--format", "json")
+    before = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "12",
+                 "--as-of", "2025-03-01", "--format", "json")
+    waived = run("bevoegd-gezag", "--technology", "zon", "--capacity-mw", "120",
+                 "--as-of", "2026-03-01", "--rijk-waived-to", "gemeente", "--format", "json")
+    data = [json.loads(r.stdout) for r in (energiewet, before, waived)]
+    assert [(d["regime"], d["statutory_bevoegd_gezag"], d["bevoegd_gezag"]) for d in data] == [
+        ("energiewet", "gemeente", "gemeente"), ("ew1998-omgevingswet", "provincie", "provincie"),
+        ("energiewet", "rijk", "gemeente")]
+
+
+def test_bevoegd_gezag_refuses_an_unknown_waiver_body() -> None:
+    """Only gemeente and provincie can receive a project from the Minister."""
+    result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "120",
+                 "--rijk-waived-to", "waterschap")
+    assert (result.returncode, "--rijk-waived-to" in result.stderr) == (2, True)
 
 
 def test_bevoegd_gezag_json_with_transfer_and_current_law() -> None:
     """--transferred and --current-law-only with --format json."""
     result = run("bevoegd-gezag", "--technology", "zon", "--capacity-mw", "62",
-                 "--current-law-only", "--transferred", "--format", "json")
+                 "--as-of", "2025-06-01", "--current-law-only", "--transferred",
+                 "--format", "json")
     data = json.loads(result.stdout)
     assert (data["bevoegd_gezag"], [w["code"] for w in data["warnings"]]) == (
-        "rijk", ["overdracht_zonder_effect"])
+        "rijk", ["memo_wijkt_af", "overdracht_zonder_effect"])
 
 
 def test_bevoegd_gezag_negative_capacity_exits_2() -> None:
@@ -221,12 +248,66 @@ def test_schema_accepts_every_example_and_rejects_invalid_ones(tmp_path: Path) -
 
 
 def test_rules_list_and_show() -> None:
-    """The catalogue lists every rule; show prints one with its condition and quote."""
+    """The catalogue lists every rule; show prints one with its period, condition and quote."""
     listing = invoke("rules", "list")
-    shown = invoke("rules", "show", "bevoegd.wind.provincie")
+    shown = invoke("rules", "show", "bevoegd.wro.wind.provincie")
     assert (listing.exit_code, "grond.tijd" in listing.output, shown.exit_code,
-            "5-100 MW" in shown.output, "durable-rules:" in shown.output) == (
-        0, True, 0, True, True)
+            "5-100 MW" in shown.output, "durable-rules:" in shown.output,
+            "tot en met 2023-12-31" in shown.output) == (0, True, 0, True, True, True)
+
+
+def test_rules_list_as_of_shows_only_the_rules_in_force() -> None:
+    """--as-of 2026-03-01 lists the Energiewet rules and none of the Elektriciteitswet."""
+    listing = invoke("rules", "list", "--as-of", "2026-03-01")
+    assert (listing.exit_code, "bevoegd.energiewet.wind.provincie" in listing.output,
+            "bevoegd.wro.wind.provincie" in listing.output,
+            "aanbeveling.opschalen" in listing.output) == (0, True, False, True)
+
+
+def test_compare_two_dates_lists_what_the_energiewet_changed() -> None:
+    """compare with two --as-of dates gives every difference as path, before and after."""
+    result = run("compare", str(EXAMPLE), "--as-of", "2025-12-31", "--as-of", "2026-01-01",
+                 "--format", "json")
+    data = json.loads(result.stdout)
+    assert (result.returncode, data["as_of"], {d["path"]: (d["before"], d["after"])
+                                              for d in data["differences"]}) == (
+        0, ["2025-12-31", "2026-01-01"], {
+            "law": ("ew1998-omgevingswet", "energiewet"),
+            "warnings": ([], ["memo_wijkt_af wp-lopikerwaard"]),
+            "projects[wp-lopikerwaard].bevoegd_gezag": ("provincie", "gemeente"),
+            "projects[wp-lopikerwaard].statutory_bevoegd_gezag": ("provincie", "gemeente"),
+            "projects[wp-lopikerwaard].regime": ("ew1998-omgevingswet", "energiewet")})
+
+
+def test_compare_with_and_without_expected_law_on_one_date() -> None:
+    """One --as-of with --current-law-only compares the default with current law only."""
+    case = EXAMPLES / "mediation-zonder-draagvlak.yaml"
+    before_2026 = json.loads(run("compare", str(case), "--as-of", "2025-06-01",
+                                 "--current-law-only", "--format", "json").stdout)
+    after_2026 = json.loads(run("compare", str(case), "--as-of", "2026-06-01",
+                                "--current-law-only", "--format", "json").stdout)
+    assert (before_2026["include_expected_law"],
+            "projects[zp-lexmond].bevoegd_gezag" in [d["path"] for d in
+                                                     before_2026["differences"]],
+            after_2026["differences"]) == ([True, False], True, [])
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_compare_in_text_and_markdown(fmt: str) -> None:
+    """The readable forms name each changed part with before and after."""
+    result = invoke("compare", str(EXAMPLE), "--as-of", "2025-12-31", "--as-of", "2026-01-01",
+                    "--format", fmt)
+    assert (result.exit_code, "projects[wp-lopikerwaard].bevoegd_gezag" in result.output,
+            "provincie" in result.output, "gemeente" in result.output) == (0, True, True, True)
+
+
+@pytest.mark.parametrize("args", [["--as-of", "2025-01-01"], [],
+                                  ["--as-of", "2025-01-01", "--as-of", "2026-01-01",
+                                   "--current-law-only"]])
+def test_compare_needs_two_variants(args: list[str]) -> None:
+    """One date alone, or two dates with --current-law-only, is a usage error (exit 2)."""
+    result = run("compare", str(EXAMPLE), *args)
+    assert result.returncode == 2
 
 
 def test_version_shows_package_and_fingerprint() -> None:

@@ -236,7 +236,7 @@ def test_the_memo_differs_warning_names_memo_law_and_article(
                                      include_expected_law=expected_law)
     (warning,) = [w for w in result.warnings if w.code == "memo_wijkt_af"]
     text = result.warning_text(warning)
-    basis = [r for r in result.rules if r.source.citation and r.id.startswith("bevoegd.")][0]
+    basis = next(r for r in result.rules if r.source.citation and r.id.startswith("bevoegd."))
     assert (warning.params["memo_authority"], basis.source.citation in text,
             as_of.isoformat() in text, warning.params["authority"]) == (
         memo, True, True, result.statutory_bevoegd_gezag)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import threading
 from pathlib import Path
@@ -14,6 +15,8 @@ from conftest import EXAMPLES, RULES
 import res_rules
 from res_rules import EngineError, _engine
 from res_rules._advice import context_fact
+
+DAY = dt.date(2026, 6, 1)
 
 
 def test_loading_the_rules_again_reuses_the_registered_ruleset() -> None:
@@ -79,12 +82,14 @@ def test_an_exception_inside_a_rule_action_is_raised_not_swallowed(
 def test_the_same_fact_twice_is_an_engine_error() -> None:
     """Identical facts in one session are refused by durable; the adapter says so clearly."""
     with pytest.raises(EngineError, match="given twice"):
-        _engine.infer(res_rules.load_rules(), [context_fact(True), context_fact(True)])
+        _engine.infer(res_rules.load_rules(), [context_fact(True, DAY), context_fact(True, DAY)])
 
 
 def test_facts_no_rule_looks_at_are_accepted() -> None:
-    """A context fact without a large solar project matches no rule and is not an error."""
-    assert _engine.infer(res_rules.load_rules(), [context_fact(False)]) == []
+    """A project fact alone (no regime, no case) matches no complete rule and is not an error."""
+    project = {"type": "project", "project": "p0", "technology": "wind", "capacity_mw": 3.0,
+               "status": "gepland", "transferred": False, "waived_to": "geen"}
+    assert _engine.infer(res_rules.load_rules(), [project]) == []
 
 
 def test_a_rule_set_with_a_gap_raises_instead_of_guessing(tmp_path: Path) -> None:

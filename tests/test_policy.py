@@ -17,7 +17,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import res_rules
 from res_rules._rules import normalise
-from res_rules.strategies import BOUNDARIES_MW, capacities, case_files, cases, projects
+from res_rules.strategies import (
+    BOUNDARIES_MW,
+    capacities,
+    case_files,
+    cases,
+    projects,
+    reference_dates,
+)
 
 RECOMMENDATIONS = {"niet_van_toepassing", "consensus_zoeken", "start_procedure", "afronden",
                    "bevoegd_gezag_beslist", "opschalen", "voortzetten"}
@@ -73,50 +80,88 @@ def test_consensus_first_nothing_starts_without_a_declaration(case: res_rules.Ca
             "mandaat_provincie" in advice.action_codes) == (False, True, False)
 
 
-@given(st.sampled_from(["wind", "zon"]), capacities(), capacities(), st.booleans())
-def test_competence_is_monotone_in_capacity(technology: str, a: float, b: float,
-                                            expected_law: bool) -> None:
-    """"bevoegd gezag van 5-100 MW opgesteld vermogen": more MW never moves competence down
-    (gemeente < provincie < rijk), for either technology, with or without expected law."""
+@given(reference_dates())
+def test_one_regime_per_date_chosen_by_the_rules(day: dt.date) -> None:
+    """Every date has exactly one law in force, and it is the one whose period holds the date."""
+    advice = res_rules.advise({"id": "x", "theme": "overig", "scope": "regionaal"}, as_of=day)
+    regime = advice.ruleset.regime_on(day)
+    assert (advice.law.regime, len(advice.law.rules)) == (regime.id if regime else None, 1)
+
+
+@given(reference_dates(), st.sampled_from(["wind", "zon"]), capacities(), capacities(),
+       st.booleans())
+def test_within_a_regime_competence_is_monotone_in_capacity(
+        day: dt.date, technology: str, a: float, b: float, expected_law: bool) -> None:
+    """"bevoegd gezag van 5-100 MW opgesteld vermogen": under the law of any one date, more MW
+    never moves competence down (gemeente < provincie < rijk), with or without expected law."""
     low, high = sorted((a, b))
-    ranks = [RANK[res_rules.bevoegd_gezag(technology, mw, include_expected_law=expected_law)
-                  .bevoegd_gezag] for mw in (low, high)]
+    ranks = [RANK[res_rules.bevoegd_gezag(technology, mw, as_of=day,
+                                          include_expected_law=expected_law).bevoegd_gezag]
+             for mw in (low, high)]
     assert ranks == sorted(ranks)
 
 
-@given(st.sampled_from(["wind", "zon"]), capacities(), st.booleans())
-def test_transfer_only_lowers_provincie_to_gemeente(technology: str, mw: float,
+@given(reference_dates(), st.sampled_from(["wind", "zon"]), capacities(), st.booleans())
+def test_transfer_only_lowers_provincie_to_gemeente(day: dt.date, technology: str, mw: float,
                                                     expected_law: bool) -> None:
     """"De provincie kan, op verzoek van een gemeente, de bevoegdheid voor een project
     overdragen": a transfer touches neither the Rijk nor the gemeente."""
-    before = res_rules.bevoegd_gezag(technology, mw, include_expected_law=expected_law)
-    after = res_rules.bevoegd_gezag(technology, mw, transferred_to_gemeente=True,
+    before = res_rules.bevoegd_gezag(technology, mw, as_of=day,
+                                     include_expected_law=expected_law)
+    after = res_rules.bevoegd_gezag(technology, mw, as_of=day, transferred_to_gemeente=True,
                                     include_expected_law=expected_law)
     expected = "gemeente" if before.bevoegd_gezag == "provincie" else before.bevoegd_gezag
-    assert after.bevoegd_gezag == expected
+    assert (after.bevoegd_gezag, after.statutory_bevoegd_gezag) == (
+        expected, before.statutory_bevoegd_gezag)
 
 
-def _without_expected_law_effects(data: dict[str, Any], large_zon: set[str]) -> dict[str, Any]:
-    return {
-        **{k: data[k] for k in ("applicable", "recommendation", "next_step", "alternatives",
-                                "grounds", "step2_instrument", "res_target")},
-        "actions": sorted(a["code"] for a in data["actions"]
-                          if a["code"] != "provincie_instrumentarium"),
-        "projects": [p for p in data["projects"] if p["id"] not in large_zon],
-        "warnings": [w for w in data["warnings"] if w["project"] not in large_zon],
-    }
+@given(reference_dates(), st.sampled_from(["wind", "zon"]), capacities(), st.booleans(),
+       st.sampled_from(["gemeente", "provincie"]))
+def test_a_waiver_only_hands_a_rijk_project_to_the_chosen_body(
+        day: dt.date, technology: str, mw: float, expected_law: bool, to: str) -> None:
+    """The Minister leaving the decision to another body changes a Rijk project into that
+    body, and nothing else."""
+    before = res_rules.bevoegd_gezag(technology, mw, as_of=day,
+                                     include_expected_law=expected_law)
+    after = res_rules.bevoegd_gezag(technology, mw, as_of=day, rijk_waived_to=to,
+                                    include_expected_law=expected_law)
+    expected = to if before.bevoegd_gezag == "rijk" else before.bevoegd_gezag
+    assert (after.bevoegd_gezag, after.statutory_bevoegd_gezag) == (
+        expected, before.statutory_bevoegd_gezag)
 
 
-@given(cases())
-def test_expected_law_only_matters_for_zon_from_50_mw(case: res_rules.Case) -> None:
+def _memo_table(technology: str, mw: float) -> str:
+    """The memo's own table (January 2022), written out by hand as the oracle."""
+    if technology == "wind":
+        return "gemeente" if mw < 5 else "provincie" if mw <= 100 else "rijk"
+    return "gemeente" if mw < 50 else "provincie"
+
+
+@given(reference_dates(), st.sampled_from(["wind", "zon"]), capacities(), st.booleans(),
+       st.booleans(), st.sampled_from([None, "gemeente", "provincie"]))
+def test_memo_differs_warning_exactly_when_statute_and_memo_table_differ(
+        day: dt.date, technology: str, mw: float, expected_law: bool, transferred: bool,
+        waived: str | None) -> None:
+    """The advice says the memo's table no longer holds exactly when the statutory authority
+    on the reference date is not the one the memo's table names."""
+    result = res_rules.bevoegd_gezag(technology, mw, as_of=day, include_expected_law=expected_law,
+                                     transferred_to_gemeente=transferred, rijk_waived_to=waived)
+    warned = [w.params.get("memo_authority") for w in result.warnings
+              if w.code == "memo_wijkt_af"]
+    memo = _memo_table(technology, mw)
+    assert warned == ([] if result.statutory_bevoegd_gezag == memo else [memo])
+
+
+@given(st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2030, 12, 31)), cases())
+def test_from_2026_the_expected_law_switch_changes_nothing(day: dt.date,
+                                                           case: res_rules.Case) -> None:
     """"Op basis van verwachte nieuwe wetgeving wordt de provincie ook bevoegd gezag voor
-    zonnevelden vanaf 50 MW": switching it off changes only those projects and
-    provincie_instrumentarium."""
-    large_zon = {p.id for p in case.projects if p.technology == "zon" and p.capacity_mw >= 50}
-    with_law = res_rules.advise(case).to_dict()
-    without = res_rules.advise(case, include_expected_law=False).to_dict()
-    assert _without_expected_law_effects(with_law, large_zon) == \
-        _without_expected_law_effects(without, large_zon)
+    zonnevelden vanaf 50 MW": since 1 January 2026 that is the Energiewet, so leaving expected
+    law out changes no part of the advice but the switch itself."""
+    with_law = res_rules.advise(case, as_of=day).to_dict()
+    without = res_rules.advise(case, as_of=day, include_expected_law=False).to_dict()
+    assert {k: v for k, v in with_law.items() if k != "include_expected_law"} == \
+        {k: v for k, v in without.items() if k != "include_expected_law"}
 
 
 @given(cases(), st.randoms(use_true_random=False))

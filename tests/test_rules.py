@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -68,13 +70,15 @@ def _broken(tmp_path: Path, edit: str) -> Path:
     elif edit == "misquote":
         rule["source"]["quote"] = "De provincie beslist altijd alles."
     elif edit == "external-without-citation":
-        rule["source"] = {"document": "elektriciteitswet-1998"}
+        rule["source"] = {"document": "energiewet-2026-01-01", "quote": "windpark"}
     elif edit == "unknown-document":
         rule["source"]["document"] = "wikipedia"
     elif edit == "bad-operator":
-        rule["when"] = {"all": [{"c": {"$between": {"x": 1}}}]}
+        rule["when"] = {"all": [{"c": {"$and": [{"type": "case"},
+                                                {"$between": {"scope": 1}}]}}]}
     elif edit == "bad-alias-reference":
-        rule["when"] = {"all": [{"c": {"project": {"zz": "id"}}}]}
+        rule["when"] = {"all": [{"c": {"$and": [{"type": "case"},
+                                                {"scope": {"zz": "scope"}}]}}]}
     elif edit == "bad-conclusion":
         rule["then"] = [{"type": "verdict", "value": True}]
     elif edit == "unlabelled-code":
@@ -82,7 +86,7 @@ def _broken(tmp_path: Path, edit: str) -> Path:
     elif edit == "bad-template":
         rule["then"] = [{"type": "resolved", "value": "$q.value"}]
     elif edit == "duplicate-id":
-        data["rules"].append(dict(rule))
+        data["rules"].append(json.loads(json.dumps(rule)))
     elif edit == "bad-status":
         rule["status"] = "misschien"
     elif edit == "missing-english":
@@ -101,7 +105,7 @@ def _broken(tmp_path: Path, edit: str) -> Path:
         ("unknown-document", "expected one of memo"),
         ("bad-operator", "not a durable-rules operator"),
         ("bad-alias-reference", "a reference must name an earlier alias"),
-        ("bad-conclusion", "expected one of resolved"),
+        ("bad-conclusion", "expected one of regime, resolved"),
         ("unlabelled-code", "has no label"),
         ("bad-template", "a template must be $alias.field"),
         ("duplicate-id", "is also used in"),
@@ -133,3 +137,105 @@ def test_the_installed_package_ships_its_rules_and_memo() -> None:
             (default_rules_dir() / "ruleset.yaml").is_file(),
             (default_rules_dir() / "memo-toelichting-opschaalprocedure-res-u16.txt").is_file()
             ) == (True, True, True)
+
+
+def test_rule_files_may_not_use_yaml_aliases(tmp_path: Path) -> None:
+    """Rule files are plain data: an alias (a way to build a YAML bomb) is refused."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    text = (copy / "grounds.yaml").read_text(encoding="utf-8")
+    (copy / "grounds.yaml").write_text(text + "extra: &a [1]\nmore: *a\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="alias"):
+        res_rules.load_rules(copy)
+
+
+@pytest.mark.parametrize(("edit", "fragment"), [
+    ({"citation": "art. 6.2 lid 1 sub a", "quote": "ten minste 50 MW maar minder dan 100 MW"},
+     "not found verbatim in energiewet-2026-01-01 art. 6.2 lid 1 sub a"),
+    ({"citation": "art. 6.9 lid 1", "quote": "windpark"}, "ships no text of art. 6.9"),
+    ({"citation": "art. 6.2 lid 7", "quote": "windpark"}, "has no lid 7"),
+    ({"citation": "artikel 6.2", "quote": "windpark"}, "expected 'art. N'"),
+    ({"citation": "art. 6.2 lid 1 sub a", "quote": "met een capaciteit van ten minste 15 MW "
+      "maar minder dan 100 MW, met inbegrip van de aansluiting van dat windpark op een systeem; "
+      "en b."}, "not found verbatim"),
+])
+def test_a_law_quote_must_stand_in_the_cited_article_lid_and_onderdeel(
+        tmp_path: Path, edit: dict[str, str], fragment: str) -> None:
+    """A statute quote is checked against the text of its own law version, article, lid and
+    onderdeel: right words under the wrong onderdeel are refused."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    path = copy / "competence.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = next(r for r in data["rules"] if r["id"] == "bevoegd.energiewet.wind.provincie")
+    rule["source"] = {"document": "energiewet-2026-01-01", **edit}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        res_rules.load_rules(copy)
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(("condition", "fragment"), [
+    ({"$and": [{"type": "project"}, {"capacity": 5}]}, "no fact of this type has a field"),
+    ({"$and": [{"type": "project"}, {"$lt": {"id": 5}}]}, "no fact of this type has a field 'id'"),
+    ({"$and": [{"type": "projekt"}, {"capacity_mw": 5}]}, "must test 'type' against a fact"),
+    ({"capacity_mw": 5}, "must test 'type' against a fact"),
+])
+def test_conditions_may_only_test_fields_the_facts_have(tmp_path: Path, condition: object,
+                                                        fragment: str) -> None:
+    """A typo in a field, durable's reserved 'id', or a condition without a fact type is
+    refused at load time instead of silently never matching."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    path = copy / "competence.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["when"]["all"][1] = {"p": condition}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        res_rules.load_rules(copy)
+    assert fragment in str(info.value)
+
+
+def test_a_template_may_only_copy_a_field_its_fact_has(tmp_path: Path) -> None:
+    """``$p.capacity`` (no such field of a project) is refused."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    path = copy / "competence.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["rules"][0]["then"][0]["capacity_mw"] = "$p.capacity"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="no fact of this type has a field 'capacity'"):
+        res_rules.load_rules(copy)
+
+
+def test_every_regime_has_a_period_and_they_follow_each_other_without_gaps() -> None:
+    """The regimes' periods, read from their rules, tile the calendar: no day without a law,
+    no day with two."""
+    regimes = list(res_rules.load_rules().regimes.values())
+    edges = [(r.id, r.valid_from, r.valid_until) for r in regimes]
+    assert edges == [
+        ("ew1998-wro", None, dt.date(2023, 12, 31)),
+        ("ew1998-omgevingswet", dt.date(2024, 1, 1), dt.date(2025, 12, 31)),
+        ("energiewet", dt.date(2026, 1, 1), None),
+    ]
+
+
+def test_rules_in_force_on_a_date_are_those_of_its_regime_and_the_timeless_ones() -> None:
+    """On 1 March 2026 no Elektriciteitswet rule is in force; the procedure rules always are."""
+    rs = res_rules.load_rules()
+    ids = {r.id for r in rs.in_force(dt.date(2026, 3, 1))}
+    assert ("bevoegd.energiewet.wind.provincie" in ids, "bevoegd.wro.wind.provincie" in ids,
+            "bevoegd.zon.provincie.verwacht" in ids, "aanbeveling.opschalen" in ids,
+            "recht.energiewet" in ids, "recht.ew1998_wro" in ids) == (
+        True, False, False, True, True, False)
+
+
+def test_the_shipped_law_texts_are_the_shared_ones() -> None:
+    """Each statute text shipped with the rules is the file in shared/law, byte for byte."""
+    shared = RULES.parent.parent / "shared" / "law"
+    if not shared.exists():
+        pytest.skip("shared/law is not beside this checkout")
+    shipped = sorted(p.name for p in (RULES / "law").glob("*.txt") if p.name in
+                     {q.name for q in shared.glob("*.txt")})
+    assert (len(shipped), [n for n in shipped if (RULES / "law" / n).read_bytes()
+                           != (shared / n).read_bytes()]) == (10, [])
