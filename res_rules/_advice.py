@@ -14,12 +14,13 @@ from typing import Any
 
 import attrs
 
-from ._casefile import case_from_mapping
+from ._casefile import case_from_mapping, case_to_mapping
 from ._engine import Firing, infer
 from ._errors import CaseError, EngineError
 from ._facts import Case, Project, problem_with, spec_of
 from ._rules import TOPICS, Rule, RuleSet, Source, check_lang, load_rules
 from ._vocabulary import NOT_WAIVED, date_number
+from ._words import capitalise, date, number, words
 
 
 @attrs.frozen
@@ -32,10 +33,12 @@ class Conclusion:
 
 @attrs.frozen
 class ActionAdvice:
-    """Something that must happen now, with the rules that call for it."""
+    """Something that must happen now, with the rules that call for it. ``deadline_step`` is
+    the step the action enters, for which a deadline must be agreed (``None``: none)."""
 
     code: str
     rules: tuple[str, ...]
+    deadline_step: int | None = None
 
 
 @attrs.frozen
@@ -123,6 +126,39 @@ class Advice:
     def warning_text(self, warning: WarningAdvice, lang: str = "nl") -> str:
         return warning_text(self.ruleset, warning, lang)
 
+    @property
+    def days_past_deadline(self) -> int | None:
+        """Days from the deadline to the reference date: negative while time is left."""
+        deadline = self.case.deadline
+        return None if deadline is None else (self.as_of - deadline).days
+
+    @property
+    def decided_by(self) -> str | None:
+        """The body the recommendation is a proposal to (an actor code), if any."""
+        entry = self.ruleset.labels.get("recommendation", {}).get(self.recommendation.value, {})
+        return entry.get("decided_by")
+
+    def actor(self, action: ActionAdvice) -> str:
+        """Who carries out ``action`` (an actor code from the rule set)."""
+        return self.ruleset.labels["action"][action.code]["actor"]
+
+    def action_text(self, action: ActionAdvice, lang: str = "nl") -> str:
+        """What the actor does, without the actor: the instrument and step filled in."""
+        w = words(lang)
+        instrument = self.step2_instrument.value if self.step2_instrument else None
+        fills = {
+            "instrument": self.ruleset.label("instrument", instrument, lang) if instrument
+            else w["instrument_either"],
+            "deadline": "" if action.deadline_step is None
+            else w["deadline_clause"].format(n=action.deadline_step),
+        }
+        return self.ruleset.label("action", action.code, lang).format_map(_Missing(fills))
+
+    def action_sentence(self, action: ActionAdvice, lang: str = "nl") -> str:
+        """The action as one sentence: "De KNR-tafel spreekt een deadline af voor stap 2, ..."."""
+        actor = self.ruleset.label("actor", self.actor(action), lang)
+        return f"{capitalise(actor)} {self.action_text(action, lang)}"
+
     def project(self, project_id: str) -> ProjectAdvice:
         """The competence advice for the project with this id."""
         for advice in self.projects:
@@ -141,16 +177,25 @@ class Advice:
             "as_of": self.as_of.isoformat(),
             "include_expected_law": self.include_expected_law,
             "law": self.law.to_dict(rs, lang),
+            "deadline": _iso(self.case.deadline),
+            "days_past_deadline": self.days_past_deadline,
+            "facts": case_to_mapping(self.case),
             "applicable": self.applicable,
             "recommendation": self.recommendation.value,
             "recommendation_text": rs.label("recommendation", self.recommendation.value, lang),
+            "decided_by": self.decided_by,
+            "decided_by_text": rs.label("actor", self.decided_by, lang)
+            if self.decided_by else None,
             "current_step": self.case.current_step,
             "next_step": self.next_step.value,
             "alternatives": list(self.alternatives),
             "grounds": [g.value for g in self.grounds],
             "step2_instrument": self.step2_instrument.value if self.step2_instrument else None,
             "actions": [
-                {"code": a.code, "text": rs.label("action", a.code, lang), "rules": list(a.rules),
+                {"code": a.code, "actor": self.actor(a), "actor_text": rs.label(
+                    "actor", self.actor(a), lang), "text": self.action_sentence(a, lang),
+                 "deadline_step": a.deadline_step,
+                 "rules": list(a.rules),
                  "sources": [rs.rule(r).source.to_dict() for r in a.rules]}
                 for a in self.actions
             ],
@@ -206,25 +251,25 @@ class Advice:
 
 
 def warning_text(ruleset: RuleSet, warning: WarningAdvice, lang: str = "nl") -> str:
-    """The warning's words in ``lang``, its placeholders filled from what the rule concluded."""
-    params = {k: _plain_number(v) for k, v in warning.params.items()}
-    for key in ("authority", "memo_authority"):
-        if key in params:
-            params[key] = ruleset.label("authority", params[key], lang)
-    if isinstance(params.get("as_of"), dt.date):
-        params["as_of"] = params["as_of"].isoformat()
+    """The warning's words in ``lang``, its placeholders filled from what the rule concluded:
+    numbers and dates written the language's way, authorities with their article."""
+    params: dict[str, Any] = {}
+    for key, value in warning.params.items():
+        if key in ("authority", "memo_authority"):
+            params[key] = ruleset.labels["authority"].get(str(value), {}).get(
+                f"{lang}_the", str(value))
+        elif isinstance(value, dt.date):
+            params[key] = date(value, lang)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            params[key] = number(value, lang)
+        else:
+            params[key] = value
     return ruleset.label("warning", warning.code, lang).format_map(_Missing(params))
 
 
 class _Missing(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
-
-
-def _plain_number(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
 
 
 def case_facts(case: Case, ref: dt.date) -> list[dict[str, Any]]:
@@ -390,9 +435,13 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         instrument = Conclusion(body["instrument"], sorted_rules(ids))
 
     action_order = list(ruleset.labels.get("action", {}))
+    merged: dict[str, tuple[list[str], int | None]] = {}
+    for body, ids in found.get("action", {}).values():
+        rule_ids, entered = merged.get(body["code"], ([], None))
+        merged[body["code"]] = ([*rule_ids, *ids], body.get("deadline_step", entered))
     actions = sorted(
-        (ActionAdvice(body["code"], sorted_rules(ids))
-         for body, ids in found.get("action", {}).values()),
+        (ActionAdvice(code, sorted_rules(ids), entered)
+         for code, (ids, entered) in merged.items()),
         key=lambda a: action_order.index(a.code) if a.code in action_order else len(action_order),
     )
 

@@ -125,14 +125,17 @@ def _open_output(output: str | None) -> TextIO:
 @click.option("--current-law-only", is_flag=True,
               help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie). "
                    "Example: --current-law-only")
+@click.option("--details", is_flag=True,
+              help="Text format: also show the rule ids and codes behind each line, and an "
+                   "appendix of every rule's conclusions. Example: --details")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of stdout. Example: --output advies.md")
 @click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), default=None,
               help="Batch: a file (or - for stdin) with one case as a JSON object per line; "
                    "writes one advice JSON object per line. Example: --jsonl cases.jsonl")
 def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang: str,
-                   as_of: dt.date | None, current_law_only: bool, output: str | None,
-                   jsonl: TextIO | None) -> None:
+                   as_of: dt.date | None, current_law_only: bool, details: bool,
+                   output: str | None, jsonl: TextIO | None) -> None:
     """Advise on case files (a folder means every *.yaml, *.yml and *.json in it).
 
     \b
@@ -180,9 +183,10 @@ def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang:
             elif not single:
                 stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         else:
-            render = advice_markdown if fmt == "markdown" else advice_text
             separator = "\n---\n\n" if fmt == "markdown" else "\n" + "=" * 72 + "\n\n"
-            stream.write(separator.join(render(a, lang) for a in results))
+            stream.write(separator.join(
+                advice_markdown(a, lang) if fmt == "markdown"
+                else advice_text(a, lang, details=details) for a in results))
     finally:
         if stream is not sys.stdout:
             stream.close()
@@ -248,11 +252,13 @@ def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: 
                    "then the Rijk's, not the provincie's). Example: --current-law-only")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output format. Example: --format json")
+@click.option("--details", is_flag=True,
+              help="Text format: also show the rule ids. Example: --details")
 @click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
               help="Language of the texts. Example: --lang en")
 def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | None,
                           transferred: bool, rijk_waived_to: str | None, current_law_only: bool,
-                          fmt: str, lang: str) -> None:
+                          fmt: str, details: bool, lang: str) -> None:
     """Who is the competent authority (bevoegd gezag) for a wind or solar project, under the
     law in force on a date.
 
@@ -270,7 +276,7 @@ def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | 
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(lang), ensure_ascii=False, indent=2))
     else:
-        click.echo(competence_text(result, lang), nl=False)
+        click.echo(competence_text(result, lang, details=details), nl=False)
 
 
 @cli.command("compare")

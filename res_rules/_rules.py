@@ -30,7 +30,7 @@ from ._errors import CaseError, RuleFileError
 from ._vocabulary import ALL_FACTS, CONCLUSIONS, number_date
 
 STATUSES = ("geldend", "verwacht")
-TOPICS = ("law", "grounds", "procedure", "competence", "actions")
+TOPICS = ("law", "grounds", "procedure", "competence", "actions", "checks")
 LANGS = ("nl", "en")
 MEMO = "memo"
 
@@ -298,7 +298,7 @@ def _load(directory: Path) -> RuleSet:
     if not meta_path.is_file():
         raise RuleFileError(str(directory), "", "no ruleset.yaml: not a rule set folder")
     meta = _mapping(_read_yaml(meta_path), str(meta_path), "")
-    _known_keys(meta, ("name", "version", "documents", "labels"), str(meta_path), "")
+    _known_keys(meta, ("name", "version", "documents", "actors", "labels"), str(meta_path), "")
     documents = {
         str(key): _document(directory, str(key), value, str(meta_path))
         for key, value in _mapping(meta.get("documents"), str(meta_path), "documents").items()
@@ -309,6 +309,8 @@ def _load(directory: Path) -> RuleSet:
                             "the memo must be listed as 'memo' with its text file")
     memo_text = (directory / memo.file).read_text(encoding="utf-8")
     labels = _labels(meta.get("labels"), str(meta_path))
+    labels["actor"] = _actors(meta.get("actors"), str(meta_path), normalise(memo_text))
+    _check_references(labels, str(meta_path))
 
     rule_files = sorted(p for p in directory.glob("*.yaml") if p.name != "ruleset.yaml")
     if not rule_files:
@@ -474,15 +476,58 @@ def _known_keys(data: Mapping[str, Any], allowed: tuple[str, ...], file: str, pa
                                 f"unknown key; allowed: {', '.join(allowed)}")
 
 
+#: Keys a label may carry besides its Dutch and English words, per label group.
+_LABEL_EXTRAS = {
+    "recommendation": ("decided_by",),
+    "action": ("actor",),
+    "authority": ("nl_the", "en_the"),
+}
+
+
 def _labels(value: Any, file: str) -> dict[str, dict[str, dict[str, str]]]:
     result: dict[str, dict[str, dict[str, str]]] = {}
     for group, entries in _mapping(value, file, "labels").items():
         result[group] = {}
+        extras = _LABEL_EXTRAS.get(str(group), ())
         for code, words in _mapping(entries, file, f"labels.{group}").items():
             where = f"labels.{group}.{code}"
             words = _mapping(words, file, where)
-            result[group][str(code)] = {lang: _text(words, lang, file, where) for lang in LANGS}
+            _known_keys(words, (*LANGS, *extras), file, where)
+            entry = {lang: _text(words, lang, file, where) for lang in LANGS}
+            entry.update({k: _text(words, k, file, where) for k in extras if k in words})
+            result[group][str(code)] = entry
     return result
+
+
+def _actors(value: Any, file: str, memo: str) -> dict[str, dict[str, str]]:
+    """Who acts: words in both languages and, where the memo names the role, its quote."""
+    result: dict[str, dict[str, str]] = {}
+    for code, words in _mapping(value, file, "actors").items():
+        where = f"actors.{code}"
+        words = _mapping(words, file, where)
+        _known_keys(words, (*LANGS, "quote"), file, where)
+        entry = {lang: _text(words, lang, file, where) for lang in LANGS}
+        if "quote" in words:
+            quote = normalise(_text(words, "quote", file, where))
+            if quote not in memo:
+                raise RuleFileError(file, f"{where}.quote",
+                                    f"not found verbatim in the memo: {quote!r}")
+            entry["quote"] = quote
+        result[str(code)] = entry
+    return result
+
+
+def _check_references(labels: Mapping[str, Mapping[str, Mapping[str, str]]], file: str) -> None:
+    """Every action names a known actor; every recommendation's deciding body is known."""
+    for group, key in (("action", "actor"), ("recommendation", "decided_by")):
+        for code, entry in labels.get(group, {}).items():
+            actor = entry.get(key)
+            if group == "action" and actor is None:
+                raise RuleFileError(file, f"labels.action.{code}", "every action needs an actor")
+            if actor is not None and actor not in labels["actor"]:
+                raise RuleFileError(file, f"labels.{group}.{code}.{key}",
+                                    f"expected one of the actors ({', '.join(labels['actor'])}), "
+                                    f"got {actor!r}")
 
 
 class _Checker:

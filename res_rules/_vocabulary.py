@@ -106,8 +106,9 @@ CONCLUSIONS: Mapping[str, Mapping[str, FactField]] = {
     },
     "competence": {"project": FactField("key"), "authority": _AUTHORITY, "law_status": _CODE},
     "warning": {"code": _CODE, "project": FactField("key"), "capacity_mw": FactField("number"),
-                "authority": _AUTHORITY, "memo_authority": _AUTHORITY},
-    "action": {"code": _CODE},
+                "authority": _AUTHORITY, "memo_authority": _AUTHORITY,
+                "forecast_twh": FactField("number")},
+    "action": {"code": _CODE, "deadline_step": FactField("int")},
 }
 
 #: Every fact type a condition may match, with its fields.

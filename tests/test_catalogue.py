@@ -19,12 +19,13 @@ def test_catalogue_in_docs_matches_the_rules(lang: str, name: str) -> None:
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 def test_catalogue_lists_every_rule_grouped_by_topic_with_its_source(lang: str) -> None:
-    """Every rule appears once, under its topic, with status, period, condition, conclusion and source."""
+    """Every rule appears once, under its topic, with status, period, condition, conclusion and
+    source."""
     rs = res_rules.load_rules()
     text = CliRunner().invoke(cli, ["rules", "--format", "markdown", "--lang", lang]).output
     sections = text.split("\n## ")[1:]
     found = {rule_id: index for index, section in enumerate(sections)
              for rule_id in (r.id for r in rs.rules) if f"### `{rule_id}`" in section}
-    topics = ["law", "grounds", "procedure", "competence", "actions"]
+    topics = ["law", "grounds", "procedure", "competence", "actions", "checks"]
     assert ({r.id: topics[found[r.id]] for r in rs.rules if r.id in found},
             text.count("### `")) == ({r.id: r.topic for r in rs.rules}, len(rs.rules))

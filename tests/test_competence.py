@@ -9,6 +9,7 @@ import pytest
 
 import res_rules
 from res_rules import CaseError
+from res_rules._words import date
 
 WRO = dt.date(2023, 6, 1)
 OMGEVINGSWET = dt.date(2025, 6, 1)
@@ -238,7 +239,7 @@ def test_the_memo_differs_warning_names_memo_law_and_article(
     text = result.warning_text(warning)
     basis = next(r for r in result.rules if r.source.citation and r.id.startswith("bevoegd."))
     assert (warning.params["memo_authority"], basis.source.citation in text,
-            as_of.isoformat() in text, warning.params["authority"]) == (
+            date(as_of, "nl") in text, warning.params["authority"]) == (
         memo, True, True, result.statutory_bevoegd_gezag)
 
 

@@ -1,0 +1,84 @@
+"""The fixed words of the reports and how numbers and dates are written, per language.
+
+Dutch text follows Dutch conventions (decimal comma, thousands with a dot, "1 maart 2026"),
+English text English ones; Babel does the formatting. The words themselves are data in
+``templates/words.yaml``, beside the templates that use them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib.resources
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+
+
+def check_lang(lang: str) -> None:
+    """Texts exist in Dutch and English only."""
+    if lang not in LOCALES:
+        raise ValueError(f"lang must be one of {', '.join(LOCALES)} (got {lang!r})")
+
+
+@functools.cache
+def _all_words() -> Mapping[str, Mapping[str, Any]]:
+    text = (importlib.resources.files("res_rules") / "templates" / "words.yaml").read_text(
+        encoding="utf-8")
+    data: Mapping[str, Mapping[str, Any]] = yaml.safe_load(text)
+    return data
+
+
+def words(lang: str) -> Mapping[str, Any]:
+    """The report words in ``lang``.
+
+    >>> words("nl")["facts"], words("en")["facts"]
+    ('Feiten', 'Facts')
+    """
+    check_lang(lang)
+    return _all_words()[lang]
+
+
+def value_word(field: str, value: Any, lang: str) -> str:
+    """The words for a case-file value (``niet_gevonden`` -> "niet gevonden")."""
+    if isinstance(value, bool):
+        return str(words(lang)["yes_word" if value else "no_word"])
+    known = words(lang)["values"].get(field, {})
+    return str(known.get(value, value))
+
+
+def number(value: float | int, lang: str) -> str:
+    """A number as the language writes it, every significant digit kept, no exponent.
+
+    >>> number(12.6, "nl"), number(1234567.5, "nl"), number(0.00005, "nl"), number(100.0, "en")
+    ('12,6', '1.234.567,5', '0,00005', '100')
+    """
+    exact = Decimal(repr(float(value))) if isinstance(value, float) else Decimal(value)
+    if exact == exact.to_integral_value():
+        exact = exact.quantize(Decimal(1))
+    return str(format_decimal(exact, locale=LOCALES[lang], decimal_quantization=False))
+
+
+def quantity(value: float | int, unit: str, lang: str) -> str:
+    """A number with its unit: "12,6 MW"."""
+    return f"{number(value, lang)} {unit}"
+
+
+def date(day: dt.date, lang: str) -> str:
+    """A date in words: "1 maart 2026", "1 March 2026".
+
+    >>> date(dt.date(2026, 3, 1), "nl"), date(dt.date(2026, 3, 1), "en")
+    ('1 maart 2026', '1 March 2026')
+    """
+    return str(format_date(day, format="long", locale=LOCALES[lang]))
+
+
+def capitalise(text: str) -> str:
+    """The first letter in upper case, the rest untouched ("de KNR-tafel" -> "De KNR-tafel")."""
+    return text[:1].upper() + text[1:]
