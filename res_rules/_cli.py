@@ -1,6 +1,7 @@
 """The ``res-rules`` command line.
 
-Exit codes: 0 success, 2 bad input or usage, 1 internal error. Errors go to stderr, one line
+Exit codes: 0 success, 1 internal error, 2 bad input or usage, 3 `verify` found problems in
+the rule set. Errors go to stderr, one line
 each, naming the file, the path inside it and what was expected; never a traceback for a user's
 mistake.
 """
@@ -36,7 +37,7 @@ from ._rules import load_rules
 from ._schema import case_schema
 from ._version import __version__
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2, 3
 
 
 class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -430,7 +431,7 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
 def verify_command(rules_dir: str | None, workers: int | None) -> None:
     """Check the rule set over the whole input partition: no gaps, conflicts or dead rules.
 
-    Prints a coverage table (how often each rule fired) and exits 1 with the smallest
+    Prints a coverage table (how often each rule fired) and exits 3 with the smallest
     offending combination when a check fails.
 
     \b
@@ -461,7 +462,7 @@ def verify_command(rules_dir: str | None, workers: int | None) -> None:
             click.echo("  smallest combination: "
                        + json.dumps(problem.combination, ensure_ascii=False), err=True)
     click.echo(f"{len(report.problems)} problem(s) found", err=True)
-    sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_PROBLEMS)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -80,7 +80,8 @@ def test_a_rule_that_can_never_fire_is_reported_dead(tmp_path: Path) -> None:
 
 
 def test_verify_command_exits_1_and_prints_the_problem(tmp_path: Path) -> None:
-    """On a broken rule set the command exits 1 and names the problem on stderr."""
+    """On a broken rule set the command exits 3 (problems found, not an internal error) and
+    names the problem on stderr."""
     def remove(rules: list[dict[str, Any]]) -> None:
         rules[:] = [r for r in rules if r["id"] != "stap.start"]
 
@@ -89,7 +90,7 @@ def test_verify_command_exits_1_and_prints_the_problem(tmp_path: Path) -> None:
          str(_mutated(tmp_path, remove))], capture_output=True, text=True, timeout=900,
         check=False)
     assert (result.returncode, "gap: no rule concludes a next_step" in result.stderr,
-            "smallest combination" in result.stderr) == (1, True, True)
+            "smallest combination" in result.stderr) == (3, True, True)
 
 
 def test_workers_must_be_positive() -> None:
