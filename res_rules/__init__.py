@@ -22,10 +22,12 @@ from ._advice import (
     bevoegd_gezag,
 )
 from ._casefile import case_from_mapping, case_to_mapping, load_case
+from ._diff import Difference, differences
 from ._errors import CaseError, EngineError, ResRulesError, RuleFileError
 from ._facts import Case, Project, Solution
-from ._rules import Rule, RuleSet, Source, load_rules
+from ._rules import Rule, RuleSet, Source, example_path, load_rules
 from ._version import __version__
+from ._words import value_words
 
 __all__ = [
     "ActionAdvice",
@@ -34,6 +36,7 @@ __all__ = [
     "CaseError",
     "Competence",
     "Conclusion",
+    "Difference",
     "EngineError",
     "Explanation",
     "Project",
@@ -50,6 +53,9 @@ __all__ = [
     "bevoegd_gezag",
     "case_from_mapping",
     "case_to_mapping",
+    "differences",
+    "example_path",
     "load_case",
     "load_rules",
+    "value_words",
 ]

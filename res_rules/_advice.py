@@ -159,6 +159,25 @@ class Advice:
         actor = self.ruleset.label("actor", self.actor(action), lang)
         return f"{capitalise(actor)} {self.action_text(action, lang)}"
 
+    def report(self, lang: str = "nl") -> dict[str, Any]:
+        """The advice's content as ready words in ``lang`` (facts, proposal, actions, competence,
+        warnings, justification): what the text, Markdown and web reports lay out."""
+        from ._report import advice_report  # the report module builds on this one
+
+        return advice_report(self, lang)
+
+    def to_text(self, lang: str = "nl", *, details: bool = False) -> str:
+        """The advice as text for a terminal (``details``: with rule ids and codes)."""
+        from ._render import advice_text
+
+        return advice_text(self, lang, details=details)
+
+    def to_markdown(self, lang: str = "nl") -> str:
+        """The advice as a self-contained Markdown report, codes in an appendix."""
+        from ._render import advice_markdown
+
+        return advice_markdown(self, lang)
+
     def project(self, project_id: str) -> ProjectAdvice:
         """The competence advice for the project with this id."""
         for advice in self.projects:

@@ -216,6 +216,23 @@ class RuleSet:
                 None if None in ends else max(d for d in ends if d is not None))
 
 
+def example_path(name: str) -> Path:
+    """The path of a bundled example case file, e.g. ``example_path("lokaal-geschil.yaml")``:
+    inside the installed package, or ``examples/`` beside it in a source checkout.
+
+    >>> example_path("lokaal-geschil.yaml").name
+    'lokaal-geschil.yaml'
+    """
+    shipped = importlib.resources.files("res_rules") / "examples"
+    folder = Path(str(shipped)) if shipped.is_dir() else \
+        Path(__file__).resolve().parent.parent / "examples"
+    path = folder / name
+    if not path.is_file():
+        known = ", ".join(sorted(p.name for p in folder.glob("*.yaml")))
+        raise FileNotFoundError(f"no bundled example {name!r}; there are: {known}")
+    return path
+
+
 def default_rules_dir() -> Path:
     """The rule files shipped in the wheel, or ``rules/`` beside the package in a checkout."""
     shipped = importlib.resources.files("res_rules") / "rules"

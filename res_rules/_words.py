@@ -53,6 +53,20 @@ def value_word(field: str, value: Any, lang: str) -> str:
     return str(known.get(value, value))
 
 
+def value_words(field: str, value: Any, lang: str = "nl") -> str:
+    """Short words for a value or code, for tables and charts: a case-file value (``theme``,
+    ``scope``, ``status``, ...), a recommendation, an action, an authority, a regime; ``True``
+    and ``False`` read "ja"/"nee"; ``None`` reads "geen".
+
+    >>> value_words("recommendation", "opschalen"), value_words("adequate", None, "en")
+    ('opschalen', 'none')
+    """
+    check_lang(lang)
+    if value is None:
+        return str(words(lang)["none"])
+    return value_word(field, value, lang)
+
+
 def number(value: float | int, lang: str) -> str:
     """A number as the language writes it, every significant digit kept, no exponent.
 

@@ -33,13 +33,15 @@ def test_there_are_three_notebooks() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_every_cell_runs_again(path: Path, this_python_kernel: str) -> None:
-    """Top to bottom without errors, then each code cell a second time in the same kernel
-    (no 'ruleset already registered'); the committed notebook keeps its outputs."""
+def test_notebook_runs_and_every_cell_runs_again(path: Path, this_python_kernel: str,
+                                                 tmp_path: Path) -> None:
+    """Top to bottom without errors, from a working directory that is not the notebooks
+    folder, then each code cell a second time in the same kernel (no 'ruleset already
+    registered'); the committed notebook keeps its outputs."""
     committed = nbformat.read(path, as_version=4)
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=300, kernel_name=this_python_kernel,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(tmp_path)}})
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
             client.execute_cell(cell, index)
