@@ -1,26 +1,29 @@
 """The ``res-rules`` command line.
 
-Exit codes: 0 success, 1 internal error, 2 bad input or usage, 3 `verify` found problems in
-the rule set. Errors go to stderr, one line
-each, naming the file, the path inside it and what was expected; never a traceback for a user's
-mistake.
+Exit codes: 0 success, 1 internal error, 2 bad input or usage, 3 ``verify`` found problems in
+the rule set, 130 interrupted (Ctrl-C), 141 the reader of the output went away (``| head``).
+Errors go to stderr, one line each, naming the file, the path inside it and what was expected,
+in the command's --lang; never a traceback for a user's mistake.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
-from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, parse_text, read_data
+from ._batch import LineResult, Options, output_stream, run
+from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, read_data
 from ._diff import differences
 from ._errors import CaseError, EngineError, ResRulesError
 from ._render import (
@@ -38,6 +41,7 @@ from ._schema import case_schema
 from ._version import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
 class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -103,13 +107,31 @@ def _error(message: object) -> None:
     click.echo(str(message), err=True)
 
 
-def _open_output(output: str | None) -> TextIO:
-    if output is None:
-        return sys.stdout
-    try:
-        return open(output, "w", encoding="utf-8")
-    except OSError as exc:
-        raise click.UsageError(f"--output {output}: cannot write: {exc.strerror}") from None
+#: The language of the running command's messages (its --lang), for errors reported in main().
+_LANG = contextvars.ContextVar("res_rules_cli_lang", default="nl")
+
+
+def _set_lang(_: click.Context, __: click.Parameter, value: str) -> str:
+    _LANG.set(value)
+    return value
+
+
+def lang_option(what: str = "the texts") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The --lang option every command has: its texts and its error messages."""
+    return click.option("--lang", type=click.Choice(["nl", "en"]), default="nl",
+                        show_default=True, is_eager=True, callback=_set_lang,
+                        help=f"Language of {what} and of error messages. Example: --lang en")
+
+
+def _problems(exc: CaseError) -> Iterator[str]:
+    """Each problem of a case error, one line, in the command's language."""
+    for problem in exc.errors:
+        render = getattr(problem, "text", None)
+        yield str(render(_LANG.get())) if callable(render) else problem.message
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 @cli.command("advise")
@@ -118,26 +140,33 @@ def _open_output(output: str | None) -> TextIO:
               default=None, help="Output format (default text). Example: --format markdown")
 @click.option("--json", "as_json", is_flag=True,
               help="Same as --format json. Example: res-rules advise case.yaml --json")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-              help="Language of the advice texts. Example: --lang en")
+@lang_option("the advice")
 @click.option("--as-of", type=_Date(), default=None,
               help="Reference date instead of the case's reference_date. "
                    "Example: --as-of 2026-12-01")
 @click.option("--current-law-only", is_flag=True,
-              help="Leave out expected legislation (zon from 50 MW: Rijk instead of provincie). "
-                   "Example: --current-law-only")
+              help="Leave out the memo's expected legislation (before 2026: zon from 50 MW is "
+                   "then the Rijk's, not the provincie's). Example: --current-law-only")
 @click.option("--details", is_flag=True,
               help="Text format: also show the rule ids and codes behind each line, and an "
                    "appendix of every rule's conclusions. Example: --details")
 @click.option("--output", type=click.Path(dir_okay=False), default=None,
-              help="Write to this file instead of stdout. Example: --output advies.md")
-@click.option("--jsonl", "jsonl", type=click.File("r", encoding="utf-8"), default=None,
+              help="Write to this file instead of stdout; it is replaced only when all is "
+                   "written. Example: --output advies.md")
+@click.option("--jsonl", "jsonl", type=click.File("rb"), default=None,
               help="Batch: a file (or - for stdin) with one case as a JSON object per line; "
-                   "writes one advice JSON object per line. Example: --jsonl cases.jsonl")
+                   "writes one advice JSON object per line, in input order, as it goes. "
+                   "Example: --jsonl cases.jsonl")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --jsonl: processes that share the lines (default: one per core, at "
+                   "most 8). Example: --workers 1")
 def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang: str,
                    as_of: dt.date | None, current_law_only: bool, details: bool,
-                   output: str | None, jsonl: TextIO | None) -> None:
+                   output: str | None, jsonl: BinaryIO | None, workers: int | None) -> None:
     """Advise on case files (a folder means every *.yaml, *.yml and *.json in it).
+
+    One file gives one advice (a JSON object with --format json); several files or a folder
+    give one advice per file (a JSON list), written as each is made.
 
     \b
     Examples:
@@ -152,86 +181,92 @@ def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang:
         fmt = "json"
     requested = fmt
     fmt = fmt or "text"
-    include = not current_law_only
+    options = Options(lang=lang, as_of=as_of, include_expected_law=not current_law_only)
     if jsonl is not None:
         if files:
             raise click.UsageError("give case files or --jsonl, not both")
         if requested not in (None, "json"):
             raise click.UsageError(f"--jsonl writes one JSON advice per line; "
                                    f"--format {requested} does not apply")
-        _advise_jsonl(jsonl, lang=lang, as_of=as_of, include=include, output=output)
+        _advise_jsonl(jsonl, options, output=output, workers=workers or _default_workers())
         return
+    if workers is not None:
+        raise click.UsageError("--workers applies to --jsonl batches only")
     if not files:
         raise click.UsageError("give at least one case file or folder (or --jsonl INPUT)")
-    bad = False
-    results: list[Any] = []
-    for path in _case_files(files):
-        try:
-            advice = advise(load_case(path), as_of=as_of, include_expected_law=include)
-        except CaseError as exc:
-            bad = True
-            for problem in exc.errors:
-                _error(problem.message)
-            continue
-        results.append(advice)
     single = len(files) == 1 and not Path(files[0]).is_dir()
-    stream = _open_output(output)
-    try:
-        if fmt == "json":
-            data = [a.to_dict(lang) for a in results]
-            if single and data:
-                stream.write(json.dumps(data[0], ensure_ascii=False, indent=2) + "\n")
-            elif not single:
-                stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        else:
-            separator = "\n---\n\n" if fmt == "markdown" else "\n" + "=" * 72 + "\n\n"
-            stream.write(separator.join(
-                advice_markdown(a, lang) if fmt == "markdown"
-                else advice_text(a, lang, details=details) for a in results))
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
+    bad = failed = False
+    written = 0
+    with output_stream(output, sys.stdout) as stream:
+        for path in _case_files(files):
+            try:
+                advice = advise(load_case(path), as_of=as_of,
+                                include_expected_law=not current_law_only)
+                text = _render_one(advice, fmt, lang, details, single=single, first=not written)
+            except CaseError as exc:
+                bad = True
+                for line in _problems(exc.in_file(str(path)) if exc.file is None else exc):
+                    _error(line)
+                continue
+            except Exception as exc:  # one file's failure must not cost the others their advice
+                failed = True
+                _error(f"{path}: internal error: {type(exc).__name__}: {exc}")
+                continue
+            stream.write(text)
+            stream.flush()
+            written += 1
+        if fmt == "json" and not single:
+            stream.write("\n]\n" if written else "[]\n")
+    if failed:
+        sys.exit(EXIT_INTERNAL)
     if bad:
         sys.exit(EXIT_INPUT)
 
 
-def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: bool,
-                  output: str | None) -> None:
-    lines = source.readlines()
-    stream = _open_output(output)
-    err_console = Console(stderr=True)
-    bad = False
-    try:
-        progress = None
-        if err_console.is_terminal and len(lines) > 1:
-            from rich.progress import Progress
+def _render_one(advice: Any, fmt: str, lang: str, details: bool, *, single: bool,
+                first: bool) -> str:
+    """One advice as it goes into the output stream, with what separates it from the last."""
+    if fmt == "json":
+        body = json.dumps(advice.to_dict(lang), ensure_ascii=False, indent=2)
+        if single:
+            return body + "\n"
+        return ("[\n" if first else ",\n") + "\n".join("  " + line for line in
+                                                        body.splitlines())
+    if fmt == "markdown":
+        return ("" if first else "\n---\n\n") + advice_markdown(advice, lang)
+    return ("" if first else "\n" + "=" * 72 + "\n\n") + advice_text(advice, lang,
+                                                                      details=details)
 
-            progress = Progress(console=err_console, transient=True)
-            progress.start()
-            task = progress.add_task("advising", total=len(lines))
-        for number, line in enumerate(lines, start=1):
-            if progress is not None:
-                progress.advance(task)
-            if not line.strip():
-                continue
-            try:
-                data = parse_text(line, json_format=True)
-                advice = advise(case_from_mapping(data), as_of=as_of,
-                                include_expected_law=include)
-            except CaseError as exc:
-                bad = True
-                for problem in exc.errors:
-                    _error(json.dumps({"line": number, "path": problem.path,
-                                       "message": problem.message}, ensure_ascii=False))
-                continue
-            stream.write(json.dumps({"line": number, **advice.to_dict(lang)},
-                                    ensure_ascii=False) + "\n")
+
+def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
+                  workers: int) -> None:
+    err_console = Console(stderr=True)
+    progress = None
+    if err_console.is_terminal:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        progress = Progress(SpinnerColumn(), TextColumn("{task.completed} regels"),
+                            console=err_console, transient=True)
+        task = progress.add_task("advising", total=None)
+        progress.start()
+    try:
+        with output_stream(output, sys.stdout) as stream:
+            def emit(result: LineResult) -> None:
+                if result.advice is not None:
+                    stream.write(result.advice + "\n")
+                    stream.flush()
+                for line in result.errors:
+                    _error(line)
+                if progress is not None:
+                    progress.advance(task)
+
+            summary = run(source, emit, options, workers=workers)
+    finally:
         if progress is not None:
             progress.stop()
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
-    if bad:
+    if summary.failed:
+        sys.exit(EXIT_INTERNAL)
+    if summary.bad:
         sys.exit(EXIT_INPUT)
 
 
@@ -255,8 +290,7 @@ def _advise_jsonl(source: TextIO, *, lang: str, as_of: dt.date | None, include: 
               show_default=True, help="Output format. Example: --format json")
 @click.option("--details", is_flag=True,
               help="Text format: also show the rule ids. Example: --details")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-              help="Language of the texts. Example: --lang en")
+@lang_option()
 def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | None,
                           transferred: bool, rijk_waived_to: str | None, current_law_only: bool,
                           fmt: str, details: bool, lang: str) -> None:
@@ -290,8 +324,7 @@ def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | 
                    "without it (second), on one date. Example: --current-law-only")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="Output format. Example: --format json")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-              help="Language of the texts. Example: --lang en")
+@lang_option()
 def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: bool, fmt: str,
                     lang: str) -> None:
     """What differs for one case between two reference dates, or with and without the memo's
@@ -330,7 +363,8 @@ def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: boo
 
 @cli.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
-def validate_command(files: tuple[str, ...]) -> None:
+@lang_option("the report")
+def validate_command(files: tuple[str, ...], lang: str) -> None:
     """Check case files without advising; lists every error in every file.
 
     \b
@@ -345,8 +379,8 @@ def validate_command(files: tuple[str, ...]) -> None:
             case_from_mapping(read_data(path), file=str(path))
         except CaseError as exc:
             bad += 1
-            for problem in exc.errors:
-                _error(problem.message)
+            for line in _problems(exc):
+                _error(line)
             continue
         click.echo(f"{path}: ok")
     click.echo(f"{checked - bad} of {checked} case files valid")
@@ -372,8 +406,7 @@ def schema_command() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
               show_default=True,
               help="markdown prints the whole catalogue as a document. Example: --format markdown")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True,
-              help="Language of the rule texts. Example: --lang en")
+@lang_option("the rule texts")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
                                  "Example: --rules my-rules/")
@@ -428,7 +461,8 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
                                  "Example: --rules my-rules/")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes to share the work (default: one per core). Example: --workers 1")
-def verify_command(rules_dir: str | None, workers: int | None) -> None:
+@lang_option("the messages")
+def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> None:
     """Check the rule set over the whole input partition: no gaps, conflicts or dead rules.
 
     Prints a coverage table (how often each rule fired) and exits 3 with the smallest
@@ -465,30 +499,59 @@ def verify_command(rules_dir: str | None, workers: int | None) -> None:
     sys.exit(EXIT_PROBLEMS)
 
 
+_ABORTED = {"nl": "afgebroken", "en": "aborted"}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the console script: maps every failure to an exit code and a message."""
+    """Entry point of the console script: maps every failure to an exit code and a message.
+
+    The command runs outside click's own error handling, so that a closed pipe and an interrupt
+    are handled the same way for every command: ``| head`` ends quietly (141, like other
+    Unix tools), Ctrl-C says "afgebroken" and exits 130.
+    """
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="res-rules",
-                 standalone_mode=False)
+        with cli.make_context("res-rules", args) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
+        _flush_or_exit_quietly()
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_INPUT if isinstance(exc, click.UsageError | click.BadParameter)
                  else exc.exit_code)
-    except click.exceptions.Abort:
-        _error("aborted")
-        sys.exit(EXIT_INTERNAL)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _error(_ABORTED[_LANG.get()])
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        _exit_quietly()
     except EngineError as exc:
         _error(f"internal error in the rule engine: {exc}")
         sys.exit(EXIT_INTERNAL)
-    except ResRulesError as exc:  # bad case input or a bad rule file
+    except CaseError as exc:  # bad case input
+        for line in _problems(exc):
+            _error(line)
+        sys.exit(EXIT_INPUT)
+    except ResRulesError as exc:  # a bad rule file
         for line in str(exc).splitlines():
             _error(line)
         sys.exit(EXIT_INPUT)
-    except BrokenPipeError:
-        sys.exit(EXIT_OK)
     except Exception as exc:
         _error(f"internal error: {type(exc).__name__}: {exc}")
         sys.exit(EXIT_INTERNAL)
+    _flush_or_exit_quietly()
     sys.exit(EXIT_OK)
+
+
+def _flush_or_exit_quietly() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _exit_quietly()
+
+
+def _exit_quietly() -> None:
+    """The reader went away (``| head``): no message, no 'Exception ignored' at shutdown."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os._exit(EXIT_BROKEN_PIPE)

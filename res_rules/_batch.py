@@ -1,0 +1,282 @@
+"""Batches: advising a stream of JSON lines, and writing output files safely.
+
+A JSONL batch is read line by line and each advice is written as soon as it is made, in input
+order, so memory does not grow with the input and a slow producer sees each answer before it
+sends the next line. Every line stands alone: a line that is not UTF-8, not JSON, too long or
+not a valid case becomes an error object naming its line; an unexpected failure on one line is
+reported for that line too; the other lines are still advised. With ``workers`` > 1 the lines are
+advised in worker processes (each with its own engine) and still written in input order.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import datetime as dt
+import json
+import multiprocessing
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, BinaryIO, TextIO
+
+import attrs
+
+from ._advice import advise
+from ._casefile import case_from_mapping, parse_text
+from ._errors import CaseError
+
+#: The longest JSONL line read, in bytes: as large as a case file may be.
+MAX_LINE_BYTES = 1024 * 1024
+#: Lines handed to a worker process at once, at most (fewer when input arrives slowly).
+CHUNK_LINES = 64
+
+
+@attrs.frozen
+class Options:
+    """How every line of a batch is advised."""
+
+    lang: str = "nl"
+    as_of: dt.date | None = None
+    include_expected_law: bool = True
+
+
+@attrs.frozen
+class LineResult:
+    """What became of one line: its advice (a JSON text) or its errors (JSON texts)."""
+
+    number: int
+    advice: str | None = None
+    errors: tuple[str, ...] = ()
+    internal: bool = False
+
+
+@attrs.define
+class Summary:
+    """How a batch went: lines advised, lines with bad input, lines that failed inside."""
+
+    advised: int = 0
+    bad: int = 0
+    failed: int = 0
+
+
+class _TooLong:
+    """A line longer than MAX_LINE_BYTES, skipped up to its end."""
+
+
+def read_lines(source: BinaryIO, limit: int = MAX_LINE_BYTES
+               ) -> Iterator[tuple[int, bytes | _TooLong]]:
+    """(line number, raw bytes) for every non-blank line; never more than ``limit`` bytes of a
+    line are held: a longer line is skipped to its end and reported as too long."""
+    number = 0
+    while True:
+        raw = source.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while (rest := source.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+            yield number, _TooLong()
+            continue
+        if raw.strip():
+            yield number, raw
+
+
+def _error(number: int, path: str, message: str) -> str:
+    return json.dumps({"line": number, "path": path, "message": message}, ensure_ascii=False)
+
+
+def _text(problem: CaseError, lang: str) -> str:
+    render = getattr(problem, "text", None)
+    return str(render(lang)) if callable(render) else problem.message
+
+
+def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineResult:
+    """One JSONL line to its advice or its errors. Interrupts pass through untouched."""
+    try:
+        if isinstance(raw, _TooLong):
+            raise CaseError("", f"a line of at most {MAX_LINE_BYTES} bytes", "a longer line")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CaseError("", "UTF-8 text",
+                            f"a byte that is not UTF-8 at offset {exc.start}") from None
+        case = case_from_mapping(parse_text(text, json_format=True))
+        advice = advise(case, as_of=options.as_of,
+                        include_expected_law=options.include_expected_law)
+        line = json.dumps({"line": number, **advice.to_dict(options.lang)}, ensure_ascii=False)
+        return LineResult(number, advice=line)
+    except CaseError as exc:
+        return LineResult(number, errors=tuple(
+            _error(number, p.path, _text(p, options.lang)) for p in exc.errors))
+    except Exception as exc:  # one line's failure must not cost the other lines their advice
+        return LineResult(number, errors=(_error(
+            number, "", f"internal error: {type(exc).__name__}: {exc}"),), internal=True)
+
+
+def advise_chunk(chunk: list[tuple[int, bytes | _TooLong]], options: Options
+                 ) -> list[LineResult]:
+    """Several lines in one go: the unit of work of a worker process."""
+    return [advise_line(number, raw, options) for number, raw in chunk]
+
+
+class _Reader(threading.Thread):
+    """Reads lines into a bounded queue, so the main thread can write answers while it waits
+    for the next line."""
+
+    END = object()
+
+    def __init__(self, source: BinaryIO, size: int) -> None:
+        super().__init__(daemon=True)
+        self.source = source
+        self.lines: queue.Queue[Any] = queue.Queue(maxsize=size)
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for item in read_lines(self.source):
+                self.lines.put(item)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self.failure = exc
+        finally:
+            self.lines.put(self.END)
+
+
+def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, *,
+        workers: int = 1) -> Summary:
+    """Advise every line of ``source``, calling ``emit`` with each result in input order."""
+    summary = Summary()
+
+    def record(result: LineResult) -> None:
+        if result.advice is not None:
+            summary.advised += 1
+        elif result.internal:
+            summary.failed += 1
+        else:
+            summary.bad += 1
+        emit(result)
+
+    if workers <= 1:
+        for number, raw in read_lines(source):
+            record(advise_line(number, raw, options))
+        return summary
+    _run_parallel(source, record, options, workers)
+    return summary
+
+
+def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None], options: Options,
+                  workers: int) -> None:
+    reader = _Reader(source, size=CHUNK_LINES * workers * 4)
+    reader.start()
+    pending: collections.deque[concurrent.futures.Future[list[LineResult]]] = \
+        collections.deque()
+    limit = workers * 4
+    # Not "fork": the reader thread holds stdin's lock, and a forked child that closes its copy
+    # of stdin (multiprocessing does) would wait for that lock forever.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            reading = True
+            while reading or pending:
+                while pending and pending[0].done():
+                    for result in pending.popleft().result():
+                        record(result)
+                if reading and len(pending) < limit:
+                    chunk, reading = _take(reader, block=not pending)
+                    if chunk:
+                        pending.append(pool.submit(advise_chunk, chunk, options))
+                        continue
+                if pending:
+                    concurrent.futures.wait([pending[0]], timeout=0.05)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    if reader.failure is not None:
+        raise reader.failure
+
+
+def _take(reader: _Reader, *, block: bool) -> tuple[list[tuple[int, Any]], bool]:
+    """The lines available now (waiting briefly for the first when nothing is in flight), and
+    whether more may come."""
+    chunk: list[tuple[int, Any]] = []
+    try:
+        item = reader.lines.get(timeout=None if block else 0.01)
+    except queue.Empty:
+        return chunk, True
+    while True:
+        if item is _Reader.END:
+            return chunk, False
+        chunk.append(item)
+        if len(chunk) >= CHUNK_LINES:
+            return chunk, True
+        try:
+            item = reader.lines.get_nowait()
+        except queue.Empty:
+            return chunk, True
+
+
+class AtomicOutput:
+    """A text file written under a temporary name beside its target and renamed over it only
+    when everything was written: a failure or an interrupt leaves the previous file intact."""
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.target = Path(target)
+        self.stream: TextIO | None = None
+        self.temporary: str | None = None
+
+    def __enter__(self) -> TextIO:
+        descriptor, self.temporary = tempfile.mkstemp(
+            dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
+        self.stream = os.fdopen(descriptor, "w", encoding="utf-8")
+        return self.stream
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.stream is None or self.temporary is None:
+            return
+        try:
+            if kind is None:
+                self.stream.flush()
+                os.fsync(self.stream.fileno())
+        finally:
+            self.stream.close()
+        if kind is None:
+            os.chmod(self.temporary, _file_mode(self.target))
+            os.replace(self.temporary, self.target)
+        else:
+            os.unlink(self.temporary)
+
+
+def _file_mode(target: Path) -> int:
+    """The mode the target has, or what a new file gets under the current umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def output_stream(target: str | None, stdout: IO[str]) -> Any:
+    """A context manager for the output: stdout as is, or an atomically written file."""
+    if target is None:
+        return _Stdout(stdout)
+    return AtomicOutput(target)
+
+
+class _Stdout:
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def __enter__(self) -> IO[str]:
+        return self.stream
+
+    def __exit__(self, *_: object) -> None:
+        self.stream.flush()
