@@ -74,7 +74,7 @@ def read_data(path: str | os.PathLike[str]) -> Any:
     return parse_text(text, json_format=p.suffix.lower() == ".json", file=name)
 
 
-def parse_text(text: str, *, json_format: bool, file: str | None = None) -> Any:
+def parse_text(text: str, *, json_format: bool = False, file: str | None = None) -> Any:
     """Parse YAML or JSON text into plain data (one document)."""
     if json_format:
         try:
