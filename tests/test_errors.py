@@ -173,7 +173,7 @@ def test_every_message_code_in_the_package_is_in_the_table() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in package.glob("*.py"))
     sections = "|".join(k for k in message_table() if isinstance(message_table()[k], dict))
     used = set(re.findall(rf'"((?:{sections})\.[a-z_0-9]+)"', source))
-    assert (sorted(used - set(_entries(message_table()))), len(used) > 10) == ([], True)
+    assert (sorted(used - set(_entries(message_table()))), len(used) > 40) == ([], True)
 
 
 def test_the_message_table_ships_beside_the_package() -> None:
@@ -181,7 +181,8 @@ def test_the_message_table_ships_beside_the_package() -> None:
     assert MESSAGES_FILE.parent == Path(res_rules.__file__).parent
 
 
-@pytest.mark.parametrize("module", ["res_rules._errors"])
+@pytest.mark.parametrize("module", ["res_rules._errors", "res_rules._casefile",
+                                    "res_rules._facts"])
 def test_docstring_examples_of_the_input_modules_run(module: str) -> None:
     """The examples in the input modules' docstrings are doctests and they pass."""
     import importlib
