@@ -233,8 +233,13 @@ def _plain_scalar(text: str) -> Any:
     return _Refused(msg(code, text=shown), hint)
 
 
+_PLAIN_KEY = re.compile(r"[^\s.\[\]'\"]+")
+
+
 def _join(path: str, key: object) -> str:
-    text = plain(key if isinstance(key, str) else str(key))
+    """``path.key``; a key that is empty or holds dots, brackets, quotes or spaces is quoted."""
+    text = key if isinstance(key, str) else str(key)
+    text = plain(text) if _PLAIN_KEY.fullmatch(text) else quote(text)
     return f"{path}.{text}" if path else text
 
 

@@ -236,6 +236,12 @@ def test_a_key_with_a_lone_surrogate_is_reported_on_a_printable_line() -> None:
     assert (error.path, len(error.text().encode("utf-8")) > 0) == ("x\\ud800", True)
 
 
+@pytest.mark.parametrize(("key", "path"), [("", "''"), ("a.b", "'a.b'"), ("x y", "'x y'")])
+def test_a_key_the_path_could_not_show_is_quoted(key: str, path: str) -> None:
+    """An empty key, or one with a dot or space, is quoted in the path: seen and unambiguous."""
+    assert _error({**GOOD, key: 1}).path == path
+
+
 def test_an_integer_too_big_for_a_float_is_refused_for_a_number_field() -> None:
     """A 400-digit int from Python is no number to compute with: a CaseError, not OverflowError."""
     error = _error(_with("projects[0].capacity_mw", 10 ** 400))
