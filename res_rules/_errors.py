@@ -267,7 +267,8 @@ class CaseError(ResRulesError, ValueError):
     ``message`` are those of the first. ``text(lang)`` shows all of them, one per line;
     ``str(error)`` is that text in Dutch.
 
-    Build one from problems with ``CaseError(problems=[...])``, or the older way from free text:
+    Build one from problems with ``CaseError(problems=[...])`` or ``CaseError.problem(code,
+    path=..., **values)``, or the older way from free text:
     ``CaseError(path, expected, got, file=..., hint=..., others=...)`` (shown as given).
     """
 
@@ -292,6 +293,18 @@ class CaseError(ResRulesError, ValueError):
             found.extend(other.errors if isinstance(other, CaseError) else (other,))
         self.problems: tuple[Problem, ...] = tuple(found)
         super().__init__(self.text())
+
+    @classmethod
+    def problem(cls, code: str, *, path: str = "", file: str | None = None,
+                hint: Msg | None = None, **args: Arg) -> CaseError:
+        """An error with one problem, from its message code and values.
+
+        >>> error = CaseError.problem("problem.wrong_value", path="as_of",
+        ...                           expected=msg("expected.date_object"), got=describe("x"))
+        >>> error.text("en")
+        "as_of: expected a date (datetime.date), got 'x' (a string)"
+        """
+        return cls(problems=[Problem(msg(code, **args), path=path, file=file, hint=hint)])
 
     @property
     def errors(self) -> tuple[Problem, ...]:

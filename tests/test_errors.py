@@ -16,7 +16,7 @@ import pytest
 
 import res_rules
 from res_rules import CaseError, EngineError, ResRulesError, RuleFileError
-from res_rules._errors import MESSAGES_FILE, Problem, message_table, msg
+from res_rules._errors import MESSAGES_FILE, Problem, describe, message_table, msg
 
 BAD: dict[str, Any] = {
     "id": "c",
@@ -125,6 +125,25 @@ def test_case_error_from_problems_lists_them_all() -> None:
         ["c.yaml: scope: deze sleutel is verplicht, maar ontbreekt",
          "c.yaml: theme: deze sleutel is verplicht, maar ontbreekt"],
         ["scope", "theme"], "c.yaml", "problem.missing_key")
+
+
+def test_case_error_problem_builds_a_structured_error_in_one_call() -> None:
+    """CaseError.problem(code, path=..., **values) is the one-liner for call sites outside files."""
+    error = CaseError.problem("problem.wrong_value", path="as_of",
+                              expected=msg("expected.date_object"), got=describe("2026-01-01"))
+    assert (str(error), error.text("en"), error.code, pickle.loads(pickle.dumps(error)).errors) \
+        == ("as_of: verwacht een datum (datetime.date), gekregen '2026-01-01' (tekst)",
+            "as_of: expected a date (datetime.date), got '2026-01-01' (a string)",
+            "problem.wrong_value", error.errors)
+
+
+def test_a_folder_without_case_files_has_its_message() -> None:
+    """The CLI's 'no case files in this folder' has a structured form in both languages."""
+    error = CaseError.problem("file.folder_without_cases", file="cases/")
+    assert (str(error), error.text("en")) == (
+        "cases/: verwacht een map met casusbestanden (*.yaml, *.yml of *.json), maar er staat "
+        "er geen in",
+        "cases/: expected a folder with *.yaml, *.yml or *.json case files, found none")
 
 
 def test_old_constructor_still_works_and_reads_as_before() -> None:
