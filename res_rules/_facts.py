@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -54,6 +55,13 @@ GEMEENTEN = (
     "Zeist",
 )
 MAX_STEP = 4
+#: The most projects one case may hold (a case file is at most 1 MiB anyway).
+MAX_PROJECTS = 1000
+#: The largest installed capacity a project may have, in MW (100 GW: more than the whole Dutch
+#: generating capacity; larger numbers are typing errors, and the engine cannot take them).
+MAX_CAPACITY_MW = 100_000
+#: The largest forecast a case may give, in TWh (the Netherlands uses about 120 TWh a year).
+MAX_FORECAST_TWH = 1000
 
 Kind = Literal["str", "enum", "int", "number", "bool", "date", "nested", "list"]
 
@@ -71,9 +79,13 @@ class Spec:
     gt: float | None = None
     le: float | None = None
     item: type | None = None
+    max_items: int | None = None
 
     def expected(self) -> str:
-        """What this field accepts, in words, for error messages."""
+        """What this field accepts, in English words (the older messages; see ``check_field``).
+
+        Case-file errors put the expectation into words from the message table instead.
+        """
         if self.kind == "enum":
             text = "one of " + ", ".join(repr(c) for c in self.choices)
         elif self.kind in ("int", "number"):
@@ -91,7 +103,7 @@ class Spec:
         elif self.kind == "nested":
             text = "a mapping"
         else:
-            text = "a list"
+            text = "a list" if self.max_items is None else f"a list of at most {self.max_items}"
         return text + (" or null" if self.nullable else "")
 
 
@@ -111,33 +123,56 @@ def _check(spec: Spec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
 
 
 def problem_with(spec: Spec, value: Any) -> bool:
-    """True when ``value`` breaks ``spec`` (no coercion: ``"12"`` is no number, ``True`` no int)."""
+    """True when ``value`` breaks ``spec`` (no coercion: ``"12"`` is no number, ``True`` no int).
+
+    What passes is something the rest can handle: numbers are finite and within float range
+    (an int too big for a float is no number here), text is valid Unicode (no lone
+    surrogates, which UTF-8 output cannot write), lists are no longer than ``max_items``.
+    """
     if value is None:
         return not spec.nullable
     if spec.kind == "enum":
         return not (isinstance(value, str) and value in spec.choices)
     if spec.kind == "str":
-        return not isinstance(value, str) or (spec.non_empty and not value.strip())
+        return not isinstance(value, str) or (spec.non_empty and not value.strip()) \
+            or not is_unicode(value)
     if spec.kind == "bool":
         return not isinstance(value, bool)
     if spec.kind == "date":
         return not (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
     if spec.kind in ("int", "number"):
-        if isinstance(value, bool):
-            return True
-        if spec.kind == "int" and not isinstance(value, int):
-            return True
-        if not isinstance(value, int | float) or not math.isfinite(value):
-            return True
-        return (
+        return not is_number(value, whole=spec.kind == "int") or (
             (spec.ge is not None and value < spec.ge)
             or (spec.gt is not None and value <= spec.gt)
             or (spec.le is not None and value > spec.le)
         )
     if spec.kind == "nested":
         return not (spec.item is not None and isinstance(value, spec.item))
-    return not (isinstance(value, tuple) and all(
-        spec.item is not None and isinstance(v, spec.item) for v in value))
+    return not (isinstance(value, tuple)
+                and (spec.max_items is None or len(value) <= spec.max_items)
+                and all(spec.item is not None and isinstance(v, spec.item) for v in value))
+
+
+def is_number(value: Any, *, whole: bool = False) -> bool:
+    """True for an int or float the engine can compute with: finite, within float range.
+
+    >>> is_number(12.6), is_number(True), is_number(float("nan")), is_number(10 ** 400)
+    (True, False, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, float):
+        return not whole and math.isfinite(value)
+    return -sys.float_info.max <= value <= sys.float_info.max
+
+
+def is_unicode(text: str) -> bool:
+    """True when ``text`` can be written as UTF-8 (it holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def field(spec: Spec, **kwargs: Any) -> Any:
@@ -185,8 +220,8 @@ class Project:
     gemeente: str = field(Spec("enum", "the U16 gemeente the project lies in", choices=GEMEENTEN))
     technology: str = field(Spec("enum", "wind or zon (solar field)", choices=TECHNOLOGIES))
     capacity_mw: float = field(
-        Spec("number", "installed capacity (opgesteld vermogen) of the whole project, in MW",
-             gt=0)
+        Spec("number", "installed capacity (opgesteld vermogen) of the whole project, in MW "
+             f"(at most {MAX_CAPACITY_MW})", gt=0, le=MAX_CAPACITY_MW)
     )
     name: str = field(Spec("str", "a readable name"), default="")
     status: str = field(
@@ -245,11 +280,13 @@ class Case:
         default=None,
     )
     res_forecast_twh_2030: float | None = field(
-        Spec("number", "the region's current forecast for 2030, in TWh", ge=0, nullable=True),
+        Spec("number", f"the region's current forecast for 2030, in TWh (at most "
+             f"{MAX_FORECAST_TWH})", ge=0, le=MAX_FORECAST_TWH, nullable=True),
         default=None,
     )
     projects: tuple[Project, ...] = field(
-        Spec("list", "the wind and solar projects at stake", item=Project),
+        Spec("list", f"the wind and solar projects at stake (at most {MAX_PROJECTS:,})",
+             item=Project, max_items=MAX_PROJECTS),
         default=(),
         converter=tuple,
     )

@@ -37,6 +37,8 @@ def _property(spec: Spec, default: Any) -> dict[str, Any]:
     else:
         schema = {"type": "array",
                   "items": {"$ref": f"#/$defs/{spec.item.__name__ if spec.item else ''}"}}
+        if spec.max_items is not None:
+            schema["maxItems"] = spec.max_items
     if spec.nullable and spec.kind != "enum":
         schema = {"anyOf": [schema, {"type": "null"}]}
     schema["description"] = spec.doc
@@ -59,8 +61,11 @@ def _object(cls: type) -> dict[str, Any]:
 def case_schema() -> dict[str, Any]:
     """The JSON Schema of a case file (format 1), from the same fields the parser reads.
 
-    Two rules it cannot express are checked by the parser only: project ids are unique in a
-    case, and ``current_step`` is a whole number written without a fraction (``1``, not ``1.0``).
+    Rules it cannot express are checked by the parser only: project ids are unique in a case;
+    ``current_step`` is a whole number written without a fraction (``1``, not ``1.0``); a date
+    is a day that exists; text holds no lone surrogates; numbers are within float range; no
+    key occurs twice; and (in YAML) numbers are written as in JSON, without leading zeros,
+    underscores or another base.
     """
     schema = _object(Case)
     solution = _object(Solution)

@@ -1,0 +1,219 @@
+"""Fuzzing the input side: whatever bytes or data come in, the answer is a Case or a CaseError."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import res_rules
+from res_rules import CaseError
+from res_rules._casefile import read_data
+
+# Bounded: a few hundred examples per test (seconds in all), each within a deadline even on a
+# slow machine. RES_RULES_FUZZ_EXAMPLES=5000 makes a longer soak run.
+FUZZ = settings(max_examples=int(os.environ.get("RES_RULES_FUZZ_EXAMPLES", "300")),
+                deadline=timedelta(seconds=10),
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+#: Only a problem with the document as a whole (its file, its syntax, its top value) may have an
+#: empty path; a problem with the case's content always names where it is.
+WHOLE = ("file.", "syntax.", "problem.wrong_value")
+
+CASE_KEYS = ["id", "theme", "scope", "title", "no_consensus_declared_by", "current_step",
+             "reference_date", "deadline", "solution", "agreements", "step2_need",
+             "res_forecast_twh_2030", "projects"]
+PROJECT_KEYS = ["id", "gemeente", "technology", "capacity_mw", "name", "status",
+                "transferred_to_gemeente", "rijk_waived_to"]
+SOLUTION_KEYS = ["status", "adequate", "draagvlak"]
+GOOD_VALUES: dict[str, dict[str, Any]] = {
+    "case": {"id": "c", "theme": "planuitval", "scope": "regionaal", "title": "t",
+             "no_consensus_declared_by": "stuurgroep", "current_step": 1,
+             "reference_date": "2026-03-01", "deadline": "2026-04-01", "agreements": "nagekomen",
+             "step2_need": "feiten", "res_forecast_twh_2030": 1.8},
+    "project": {"id": "p", "gemeente": "Lopik", "technology": "wind", "capacity_mw": 12.6,
+                "name": "n", "status": "gepland", "transferred_to_gemeente": False,
+                "rijk_waived_to": None},
+    "solution": {"status": "gevonden", "adequate": True, "draagvlak": "voldoende"},
+}
+REQUIRED = {"id", "theme", "scope", "gemeente", "technology", "capacity_mw"}
+#: YAML written out as is (not quoted): number forms, words, dates, escapes, YAML features.
+ODD_TOKENS = ["050", "0x64", "0o62", "0b11", "1_00", "1:40", "190:20:30.15", ".inf", "-.inf",
+              ".nan", "+5", ".5", "5.", "1e3", "1e400", "1e-400", "1" + "0" * 400, "-0", "yes",
+              "no", "on", "off", "True", "FALSE", "NULL", "~", "null", "2026-02-30",
+              "0000-01-01", "2026-13-01", "2026-03-01", "2026-3-1", "12,6", '"12,6"',
+              '"\\ud800"', '"x\\udfff"', '"\\0"', '"\\x85"', "&a 1", "*a", "!!str 1", "! 1",
+              "!!python/object:os.system x", "'\u202e'", "é", "-", "? x", "|\n  blok", "{", "]",
+              "''", '""', "'  '", "Amersfoort", "Utrect", "planuitvall", "\t", "#"]
+
+scalars = st.one_of(
+    st.none(), st.booleans(),
+    st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
+    st.sampled_from([10 ** 309, -(10 ** 400), 2 ** 63, 2 ** 64, 0, 5, 100, 100.01]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=12),
+    st.sampled_from(["planuitval", "regionaal", "Lopik", "wind", "zon", "12,6", "2026-02-30",
+                     "2026-03-01", "a\ud800", "", " ", "gevonden"]),
+    st.dates().map(str),
+)
+keys = st.one_of(st.sampled_from(CASE_KEYS + PROJECT_KEYS + SOLUTION_KEYS + ["capacity", "x"]),
+                 st.text(max_size=6))
+
+
+class Mapping_(list):  # type: ignore[type-arg]  # pairs, so that a key can occur twice
+    """A mapping as (key, value) pairs, in order, duplicates allowed."""
+
+
+def _mapping(pairs: list[tuple[Any, Any]]) -> Mapping_:
+    return Mapping_(pairs)
+
+
+trees = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.lists(st.tuples(keys, children), max_size=5).map(_mapping)),
+    max_leaves=12,
+)
+
+
+@st.composite
+def near_cases(draw: st.DrawFn) -> Mapping_:
+    """A case that is almost right: the usual keys, some values replaced, a key perhaps doubled."""
+    def good(section: str, names: list[str], number: int = 0) -> Mapping_:
+        pairs: list[tuple[Any, Any]] = []
+        for name in names:
+            if name not in REQUIRED and draw(st.integers(0, 3)) == 0:
+                continue
+            if name == "solution" and section == "case":
+                value: Any = good("solution", SOLUTION_KEYS)
+            elif name == "projects" and section == "case":
+                value = [good("project", PROJECT_KEYS, i) for i in range(draw(st.integers(0, 3)))]
+            elif name == "id" and section == "project":
+                value = f"p{number}"
+            else:
+                value = GOOD_VALUES[section][name]
+            if draw(st.integers(0, 12)) == 0:
+                value = draw(trees)
+            pairs.append((name, value))
+        if pairs and draw(st.integers(0, 10)) == 0:
+            pairs.append((draw(st.sampled_from(pairs))[0], draw(scalars)))
+        return Mapping_(pairs)
+
+    return good("case", CASE_KEYS)
+
+
+def _json(node: Any) -> str:
+    if isinstance(node, Mapping_):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_json(v)}" for k, v in node) + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(_json(v) for v in node) + "]"
+    return json.dumps(node)  # NaN, Infinity and \ud800 escapes included
+
+
+def _yaml(node: Any, odd: list[str]) -> str:
+    """Flow-style YAML; now and then a raw odd token instead of a scalar."""
+    if isinstance(node, Mapping_):
+        return "{" + ", ".join(f"{_yaml(k, odd)}: {_yaml(v, odd)}" for k, v in node) + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(_yaml(v, odd) for v in node) + "]"
+    if odd:
+        return odd.pop()
+    return json.dumps(node)  # a JSON scalar is YAML too (a double-quoted string or a number)
+
+
+def _check(outcome: Any) -> None:
+    """A valid Case, or a CaseError whose every problem is placed and prints on one UTF-8 line."""
+    if isinstance(outcome, res_rules.Case):
+        assert res_rules.case_from_mapping(res_rules.case_to_mapping(outcome)) == outcome
+        return
+    assert isinstance(outcome, CaseError)
+    lines = [p.text(lang) for p in outcome.errors for lang in ("nl", "en")]
+    unplaced = [p.code for p in outcome.errors if not p.path and not p.code.startswith(WHOLE)]
+    assert (unplaced, [line for line in lines if "\n" in line or not line.strip()],
+            all(line.encode("utf-8") for line in lines)) == ([], [], True)
+
+
+def _outcome(path: Path) -> Any:
+    try:
+        return res_rules.case_from_mapping(read_data(path), file=str(path))
+    except CaseError as exc:
+        return exc
+
+
+def _through_a_file(content: bytes, suffix: str) -> Any:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"case{suffix}"
+        path.write_bytes(content)
+        return _outcome(path)
+
+
+@FUZZ
+@given(st.binary(max_size=3000), st.sampled_from([".yaml", ".json"]))
+def test_raw_bytes_give_a_case_or_a_case_error(content: bytes, suffix: str) -> None:
+    """Arbitrary bytes in a case file never raise anything but CaseError."""
+    _check(_through_a_file(content, suffix))
+
+
+@FUZZ
+@given(st.one_of(trees, near_cases()), st.lists(st.sampled_from(ODD_TOKENS), max_size=6),
+       st.integers(0, 100), st.sampled_from([".yaml", ".json"]))
+def test_structured_but_wrong_data_gives_a_case_or_a_case_error(
+        node: Any, odd: list[str], depth: int, suffix: str) -> None:
+    """Wrong types, odd number forms, repeated keys, deep nesting, huge numbers, odd Unicode."""
+    text = _json(node) if suffix == ".json" else _yaml(node, odd)
+    if depth > 80:  # nest the lot deeper than the reader allows (MAX_DEPTH is 64)
+        text = "[" * depth + text + "]" * depth
+    _check(_through_a_file(text.encode("utf-8", "surrogatepass"), suffix))
+
+
+@FUZZ
+@given(near_cases(), st.sampled_from([".yaml", ".json"]))
+def test_near_valid_cases_in_block_yaml_and_json(node: Mapping_, suffix: str) -> None:
+    """Almost-right cases written as a person would (block YAML, JSON) give a Case or CaseError."""
+    if suffix == ".json":
+        text = _json(node)
+    else:
+        text = "".join(f"{json.dumps(str(k))}: {_yaml(v, [])}\n" for k, v in node)
+    _check(_through_a_file(text.encode("utf-8", "surrogatepass"), suffix))
+
+
+@FUZZ
+@given(trees)
+def test_python_data_gives_a_case_or_a_case_error(node: Any) -> None:
+    """case_from_mapping on any plain Python data (no file) raises only CaseError."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping_):
+            return {k: plain(v) for k, v in value}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    try:
+        outcome: Any = res_rules.case_from_mapping(plain(node))
+    except CaseError as exc:
+        outcome = exc
+    _check(outcome)
+
+
+def test_the_fuzz_strategies_reach_both_outcomes() -> None:
+    """The near-valid strategy produces valid cases too, so the fuzz tests see both branches."""
+    seen: set[str] = set()
+
+    @settings(max_examples=200, deadline=None, database=None)
+    @given(near_cases())
+    def collect(node: Mapping_) -> None:
+        try:
+            res_rules.case_from_mapping(json.loads(_json(node).replace("NaN", "0")
+                                                   .replace("Infinity", "0")))
+            seen.add("case")
+        except (CaseError, ValueError):
+            seen.add("error")
+
+    collect()
+    assert seen == {"case", "error"}
