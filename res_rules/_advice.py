@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
-from ._casefile import case_from_mapping, case_to_mapping
+from ._casefile import case_from_mapping, case_to_mapping, check_field
 from ._engine import Firing, infer
-from ._errors import CaseError, EngineError
-from ._facts import Case, Project, problem_with, spec_of
+from ._errors import CaseError, EngineError, describe, msg
+from ._facts import Case, Project
 from ._rules import TOPICS, Rule, RuleSet, Source, check_lang, load_rules
 from ._vocabulary import NOT_WAIVED, date_number
 from ._words import capitalise, date, number, words
@@ -351,7 +351,8 @@ def _coerce_case(case: Case | Mapping[str, Any]) -> Case:
 
 def _check_date(as_of: Any) -> None:
     if as_of is not None and (not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime)):
-        raise CaseError("as_of", "a date", repr(as_of))
+        raise CaseError.problem("problem.wrong_value", path="as_of",
+                                expected=msg("expected.date_object"), got=describe(as_of))
 
 
 def advise(
@@ -623,13 +624,10 @@ def bevoegd_gezag(
     ...               include_expected_law=False).bevoegd_gezag
     'rijk'
     """
-    fields = {a.name: a for a in attrs.fields(Project)}
     for name, value in (("technology", technology), ("capacity_mw", capacity_mw),
                         ("transferred_to_gemeente", transferred_to_gemeente),
                         ("rijk_waived_to", rijk_waived_to)):
-        spec = spec_of(fields[name])
-        if problem_with(spec, value):
-            raise CaseError(name, spec.expected(), repr(value))
+        check_field(Project, name, value)
     _check_date(as_of)
     ref = as_of or dt.date.today()
     label = f"{technology}-{capacity_mw:g}mw"

@@ -91,21 +91,15 @@ def _error(number: int, path: str, message: str) -> str:
     return json.dumps({"line": number, "path": path, "message": message}, ensure_ascii=False)
 
 
-def _text(problem: CaseError, lang: str) -> str:
-    render = getattr(problem, "text", None)
-    return str(render(lang)) if callable(render) else problem.message
-
-
 def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineResult:
     """One JSONL line to its advice or its errors. Interrupts pass through untouched."""
     try:
         if isinstance(raw, _TooLong):
-            raise CaseError("", f"a line of at most {MAX_LINE_BYTES} bytes", "a longer line")
+            raise CaseError.problem("line.too_long", max=MAX_LINE_BYTES)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CaseError("", "UTF-8 text",
-                            f"a byte that is not UTF-8 at offset {exc.start}") from None
+            raise CaseError.problem("file.not_utf8", offset=exc.start) from None
         case = case_from_mapping(parse_text(text, json_format=True))
         advice = advise(case, as_of=options.as_of,
                         include_expected_law=options.include_expected_law)
@@ -113,7 +107,7 @@ def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineRes
         return LineResult(number, advice=line)
     except CaseError as exc:
         return LineResult(number, errors=tuple(
-            _error(number, p.path, _text(p, options.lang)) for p in exc.errors))
+            _error(number, p.path, p.text(options.lang)) for p in exc.errors))
     except Exception as exc:  # one line's failure must not cost the other lines their advice
         return LineResult(number, errors=(_error(
             number, "", f"internal error: {type(exc).__name__}: {exc}"),), internal=True)

@@ -575,7 +575,7 @@ def _value(spec: Spec, value: Any, where: str, problems: list[Problem],
 def _scalar(spec: Spec, value: Any, where: str, problems: list[Problem],
             file: str | None) -> Any:
     if spec.kind == "date" and isinstance(value, str):
-        date = _date(value)
+        date = parse_date(value)
         if isinstance(date, dt.date):
             return date
         problems.append(Problem(date or msg("problem.wrong_value", expected=_expected(spec),
@@ -672,8 +672,9 @@ def _num(value: float) -> str:
 _LOOSE_DATE = re.compile(r"([0-9]{1,4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,4})")
 
 
-def _date(text: str) -> dt.date | Msg | None:
-    """The date ``text`` writes as YYYY-MM-DD; a message when that day cannot exist."""
+def parse_date(text: str) -> dt.date | Msg | None:
+    """The date ``text`` writes as YYYY-MM-DD; a message when that day cannot exist; ``None``
+    when ``text`` is not in that form at all."""
     if not ISO_DATE.fullmatch(text):
         return None  # fromisoformat also takes 20261101 and week dates
     year, month, day = (int(part) for part in text.split("-"))

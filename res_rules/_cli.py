@@ -23,9 +23,9 @@ from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
 from ._batch import LineResult, Options, output_stream, run
-from ._casefile import CASE_SUFFIXES, ISO_DATE, case_from_mapping, load_case, read_data
+from ._casefile import CASE_SUFFIXES, case_from_mapping, load_case, parse_date, read_data
 from ._diff import differences
-from ._errors import CaseError, EngineError, ResRulesError
+from ._errors import CaseError, EngineError, ResRulesError, msg, render
 from ._render import (
     advice_markdown,
     advice_text,
@@ -51,12 +51,11 @@ class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer
                 ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        try:
-            if ISO_DATE.fullmatch(value):
-                return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.fail(f"expected an ISO date (YYYY-MM-DD), got {value!r}", param, ctx)
+        found = parse_date(str(value))
+        if isinstance(found, dt.date):
+            return found
+        self.fail(_say("cli.iso_date", got=repr(value)) if found is None
+                  else render(found, _LANG.get()), param, ctx)
 
 
 def _version_text() -> str:
@@ -96,8 +95,7 @@ def _case_files(paths: Sequence[str]) -> Iterator[Path]:
             found = sorted(p for p in path.iterdir()
                            if p.is_file() and p.suffix.lower() in CASE_SUFFIXES)
             if not found:
-                raise CaseError("", "a folder with *.yaml, *.yml or *.json case files",
-                                "none", file=name)
+                raise CaseError.problem("file.folder_without_cases", file=name)
             yield from found
         else:
             yield path
@@ -126,8 +124,7 @@ def lang_option(what: str = "the texts") -> Callable[[Callable[..., Any]], Calla
 def _problems(exc: CaseError) -> Iterator[str]:
     """Each problem of a case error, one line, in the command's language."""
     for problem in exc.errors:
-        render = getattr(problem, "text", None)
-        yield str(render(_LANG.get())) if callable(render) else problem.message
+        yield problem.text(_LANG.get())
 
 
 def _default_workers() -> int:
@@ -177,23 +174,22 @@ def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang:
     """
     if as_json:
         if fmt not in (None, "json"):
-            raise click.UsageError("--json and --format " + str(fmt) + " contradict each other")
+            raise click.UsageError(_say("cli.json_and_format", fmt=str(fmt)))
         fmt = "json"
     requested = fmt
     fmt = fmt or "text"
     options = Options(lang=lang, as_of=as_of, include_expected_law=not current_law_only)
     if jsonl is not None:
         if files:
-            raise click.UsageError("give case files or --jsonl, not both")
+            raise click.UsageError(_say("cli.files_and_jsonl"))
         if requested not in (None, "json"):
-            raise click.UsageError(f"--jsonl writes one JSON advice per line; "
-                                   f"--format {requested} does not apply")
+            raise click.UsageError(_say("cli.jsonl_format", fmt=str(requested)))
         _advise_jsonl(jsonl, options, output=output, workers=workers or _default_workers())
         return
     if workers is not None:
-        raise click.UsageError("--workers applies to --jsonl batches only")
+        raise click.UsageError(_say("cli.workers_jsonl_only"))
     if not files:
-        raise click.UsageError("give at least one case file or folder (or --jsonl INPUT)")
+        raise click.UsageError(_say("cli.no_files"))
     single = len(files) == 1 and not Path(files[0]).is_dir()
     bad = failed = False
     written = 0
@@ -210,7 +206,8 @@ def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang:
                 continue
             except Exception as exc:  # one file's failure must not cost the others their advice
                 failed = True
-                _error(f"{path}: internal error: {type(exc).__name__}: {exc}")
+                _error(_say("cli.file_internal", file=str(path),
+                            detail=f"{type(exc).__name__}: {exc}"))
                 continue
             stream.write(text)
             stream.flush()
@@ -338,13 +335,12 @@ def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: boo
     """
     if current_law_only:
         if len(dates) > 1:
-            raise click.UsageError("--current-law-only compares on one date: give at most one "
-                                   "--as-of")
+            raise click.UsageError(_say("cli.compare_one_date"))
         variants = [(dates[0] if dates else None, True), (dates[0] if dates else None, False)]
     elif len(dates) == 2:
         variants = [(dates[0], True), (dates[1], True)]
     else:
-        raise click.UsageError("give two --as-of dates, or one (or none) with --current-law-only")
+        raise click.UsageError(_say("cli.compare_variants"))
     case = load_case(file)
     first, second = (advise(case, as_of=day, include_expected_law=law) for day, law in variants)
     found = differences(first, second)
@@ -382,8 +378,8 @@ def validate_command(files: tuple[str, ...], lang: str) -> None:
             for line in _problems(exc):
                 _error(line)
             continue
-        click.echo(f"{path}: ok")
-    click.echo(f"{checked - bad} of {checked} case files valid")
+        click.echo(_say("cli.file_ok", file=str(path)))
+    click.echo(_say("cli.files_valid", valid=checked - bad, count=checked))
     if bad:
         sys.exit(EXIT_INPUT)
 
@@ -426,23 +422,23 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
     rs = load_rules(rules_dir)
     if fmt == "markdown":
         if action == "show":
-            raise click.UsageError("--format markdown prints the whole catalogue; use 'list'")
+            raise click.UsageError(_say("cli.markdown_show"))
         click.echo(catalogue_markdown(rs, lang), nl=False)
         return
     if action == "show":
         if not rule_id:
-            raise click.UsageError("'rules show' needs a rule id, e.g. 'rules show grond.tijd'")
+            raise click.UsageError(_say("cli.show_needs_id"))
         ids = [r.id for r in rs.rules]
         if rule_id not in ids:
             from ._errors import did_you_mean
 
-            hint = did_you_mean(rule_id, ids)
-            raise click.UsageError(f"no rule {rule_id!r}" + (f"; {hint}" if hint else "")
-                                   + " (see 'res-rules rules list')")
+            hint = did_you_mean(rule_id, ids, lang=lang)
+            raise click.UsageError(_say("cli.no_rule", id=repr(rule_id),
+                                        hint=f"; {hint}" if hint else ""))
         click.echo(rule_text(rs.rule(rule_id), lang, rs), nl=False)
         return
     if rule_id:
-        raise click.UsageError("'rules list' takes no rule id; use 'rules show ID'")
+        raise click.UsageError(_say("cli.list_takes_no_id"))
     listed = rs.rules if as_of is None else rs.in_force(as_of)
     title = f"{rs.name} {rs.version}" + (f", {as_of.isoformat()}" if as_of else "")
     table = Table(title=title, show_lines=False)
@@ -499,7 +495,18 @@ def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> Non
     sys.exit(EXIT_PROBLEMS)
 
 
-_ABORTED = {"nl": "afgebroken", "en": "aborted"}
+def _say(code: str, **values: Any) -> str:
+    """A command-line message from the message table, in the command's language."""
+    return render(msg(code, **values), _LANG.get())
+
+
+def _show(exc: click.ClickException, args: Sequence[str]) -> None:
+    """A usage error in the command's language: the message and where to find help."""
+    command = next((a for a in args if a in cli.commands), None)
+    _error(_say("cli.error", message=exc.format_message()))
+    if isinstance(exc, click.UsageError):
+        _error(_say("cli.see_help", command=command or "").replace("  ", " ").replace(
+            "res-rules  --help", "res-rules --help"))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -517,16 +524,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         _flush_or_exit_quietly()
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show(exc, args)
         sys.exit(EXIT_INPUT if isinstance(exc, click.UsageError | click.BadParameter)
                  else exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
-        _error(_ABORTED[_LANG.get()])
+        _error(_say("cli.aborted"))
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         _exit_quietly()
     except EngineError as exc:
-        _error(f"internal error in the rule engine: {exc}")
+        _error(_say("cli.internal_engine", detail=str(exc)))
         sys.exit(EXIT_INTERNAL)
     except CaseError as exc:  # bad case input
         for line in _problems(exc):
@@ -537,7 +544,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             _error(line)
         sys.exit(EXIT_INPUT)
     except Exception as exc:
-        _error(f"internal error: {type(exc).__name__}: {exc}")
+        _error(_say("cli.internal", detail=f"{type(exc).__name__}: {exc}"))
         sys.exit(EXIT_INTERNAL)
     _flush_or_exit_quietly()
     sys.exit(EXIT_OK)

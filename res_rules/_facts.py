@@ -58,10 +58,13 @@ MAX_STEP = 4
 #: The most projects one case may hold (a case file is at most 1 MiB anyway).
 MAX_PROJECTS = 1000
 #: The largest installed capacity a project may have, in MW (100 GW: more than the whole Dutch
-#: generating capacity; larger numbers are typing errors, and the engine cannot take them).
+#: generating capacity; larger numbers are typing errors). A capacity typed in kW for a project
+#: up to 100 MW stays below it, and the advice then asks "MW, not kW?".
 MAX_CAPACITY_MW = 100_000
-#: The largest forecast a case may give, in TWh (the Netherlands uses about 120 TWh a year).
-MAX_FORECAST_TWH = 1000
+#: The largest forecast a case may give, in TWh (the Netherlands uses about 120 TWh a year). A
+#: forecast typed in GWh (1,8 TWh is 1.800 GWh) stays below it, and the advice then asks "TWh,
+#: not GWh?".
+MAX_FORECAST_TWH = 100_000
 
 Kind = Literal["str", "enum", "int", "number", "bool", "date", "nested", "list"]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from ._casefile import parse_text
+from ._casefile import parse_text, read_bytes
 from ._errors import CaseError, RuleFileError
 from ._vocabulary import ALL_FACTS, CONCLUSIONS, number_date
 
@@ -300,14 +300,14 @@ def _check_in_engine(ruleset: RuleSet) -> None:
 
 
 def _read_yaml(path: Path) -> Any:
+    """A rule file's plain data: the case files' strict reader (no aliases, no tags, no
+    ambiguous numbers, no repeated keys), with its first problem in English."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleFileError(str(path), "", " ".join(str(exc).split())) from None
-    try:
-        return parse_text(text, json_format=False, file=str(path))
+        return parse_text(read_bytes(path).decode("utf-8"), file=str(path))
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(str(path), "", f"not UTF-8 at offset {exc.start}") from None
     except CaseError as exc:
-        raise RuleFileError(str(path), "", exc.errors[0].message) from None
+        raise RuleFileError(str(path), exc.path, exc.errors[0].describe("en")) from None
 
 
 def _load(directory: Path) -> RuleSet:

@@ -77,7 +77,7 @@ def test_a_valid_mapping_builds_the_case() -> None:
         ("solution.adequate", "ja", "true or false, or null"),
         ("agreements", "ja", "one of 'nagekomen'"),
         ("step2_need", "feit", "did you mean 'feiten'?"),
-        ("res_forecast_twh_2030", -0.1, "a number from 0 to 1000"),
+        ("res_forecast_twh_2030", -0.1, "a number from 0 to 100000"),
         ("res_forecast_twh_2030", float("nan"), "got nan"),
         ("id", "  ", "a non-empty string"),
         ("projects[0].capacity_mw", "12", "got '12' (a string)"),

@@ -136,8 +136,10 @@ def test_usage_errors_exit_2_without_traceback(args: list[str]) -> None:
 
 
 def test_rules_show_suggests_the_nearest_id() -> None:
-    """A mistyped rule id gets a did-you-mean."""
-    assert "did you mean 'grond.tijd'?" in run("rules", "show", "grond.tyd").stderr
+    """A mistyped rule id gets a did-you-mean, in Dutch by default and in English on request."""
+    assert ("bedoelde u 'grond.tijd'?" in run("rules", "show", "grond.tyd").stderr,
+            "did you mean 'grond.tijd'?" in run("rules", "show", "grond.tyd", "--lang",
+                                                "en").stderr) == (True, True)
 
 
 def test_jsonl_batch_mixes_good_and_bad_lines() -> None:
@@ -203,7 +205,9 @@ def test_bevoegd_gezag_json_with_transfer_and_current_law() -> None:
 def test_bevoegd_gezag_negative_capacity_exits_2() -> None:
     """A capacity that is not > 0 is bad input."""
     result = run("bevoegd-gezag", "--technology", "wind", "--capacity-mw", "-3")
-    assert (result.returncode, "capacity_mw: expected a finite number > 0" in result.stderr) == (
+    assert (result.returncode,
+            "capacity_mw: verwacht een getal groter dan 0 en hoogstens 100000" in result.stderr
+            ) == (
         2, True)
 
 
@@ -213,8 +217,12 @@ def test_validate_lists_every_error_in_every_file(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text('{"id": "b", "theme": "overig"}', encoding="utf-8")
     (tmp_path / "c.yaml").write_text("id: c\ntheme: overig\nscope: regionaal\n")
     result = run("validate", str(tmp_path))
+    english = run("validate", str(tmp_path), "--lang", "en")
     assert (result.returncode, len(result.stderr.strip().splitlines()),
-            "1 of 3 case files valid" in result.stdout) == (2, 3, True)
+            "1 van 3 casusbestanden in orde" in result.stdout,
+            "1 of 3 case files valid" in english.stdout,
+            "expected one of" in english.stderr, "verwacht een van" in result.stderr) == (
+        2, 3, True, True, True, True)
 
 
 def test_validate_examples_exits_0() -> None:

@@ -1,0 +1,205 @@
+"""Nothing lost, nothing hangs: JSONL batches, folders, output files, interrupts and pipes,
+through the console script as a user runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import EXAMPLES
+
+import res_rules
+from res_rules import _batch
+from res_rules._cli import main
+
+CASE = {"id": "a", "theme": "planuitval", "scope": "regionaal",
+        "no_consensus_declared_by": "stuurgroep", "reference_date": "2026-03-01"}
+SCRIPT = [sys.executable, "-m", "res_rules"]
+
+
+def _line(**changes: Any) -> bytes:
+    return (json.dumps({**CASE, **changes}) + "\n").encode()
+
+
+def _run(*args: str, stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess[
+        bytes]:
+    return subprocess.run([*SCRIPT, *args], input=stdin, capture_output=True, timeout=timeout,
+                          check=False)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_batch_keeps_input_order_and_reports_each_bad_line(workers: str) -> None:
+    """Good lines are advised in input order; bad JSON, invalid UTF-8, a bad case and a line
+    that is too long are each reported with their line number; the exit code is 2."""
+    too_long = b'{"id": "' + b"x" * (_batch.MAX_LINE_BYTES + 10) + b'"}\n'
+    stdin = b"".join([_line(id="c1"), b"not json\n", _line(id="c3"), b"\xff\xfe\n",
+                      _line(id="c5", theme="planuitvall"), too_long, _line(id="c7"), b"\n"])
+    result = _run("advise", "--jsonl", "-", "--workers", workers, stdin=stdin)
+    advised = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    errors = [json.loads(x) for x in result.stderr.decode().splitlines()]
+    assert (result.returncode, [(a["line"], a["case_id"]) for a in advised],
+            [e["line"] for e in errors]) == (2, [(1, "c1"), (3, "c3"), (7, "c7")], [2, 4, 5, 6])
+
+
+def test_an_unexpected_failure_on_one_line_costs_only_that_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line whose advice fails inside (not bad input) is reported with its number as an
+    internal error; the lines after it are still advised."""
+    real = _batch.advise
+
+    def flaky(case: res_rules.Case, **kwargs: Any) -> res_rules.Advice:
+        if case.id == "boom":
+            raise RuntimeError("the engine fell over")
+        return real(case, **kwargs)
+
+    monkeypatch.setattr(_batch, "advise", flaky)
+    source = io.BytesIO(_line(id="c1") + _line(id="boom") + _line(id="c3"))
+    seen: list[_batch.LineResult] = []
+    summary = _batch.run(source, seen.append, _batch.Options(), workers=1)
+    assert ([(r.number, r.advice is not None, r.internal) for r in seen],
+            (summary.advised, summary.failed), "the engine fell over" in seen[1].errors[0]) == (
+        [(1, True, False), (2, False, True), (3, True, False)], (2, 1), True)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_answers_leave_as_they_are_made(workers: str) -> None:
+    """A producer that sends one line and waits gets its answer before sending the next."""
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    answered = []
+    try:
+        for i in range(3):
+            process.stdin.write(_line(id=f"c{i}"))
+            process.stdin.flush()
+            answered.append(json.loads(process.stdout.readline())["case_id"])
+    finally:
+        process.stdin.close()
+        code = process.wait(timeout=60)
+    assert (answered, code) == (["c0", "c1", "c2"], 0)
+
+
+def test_a_batch_reads_its_input_as_a_stream() -> None:
+    """Lines are read one at a time: the reader never holds more than one line of input."""
+    class Counting(io.BytesIO):
+        def __init__(self, data: bytes) -> None:
+            super().__init__(data)
+            self.largest = 0
+
+        def readline(self, size: int | None = -1) -> bytes:
+            line = super().readline(size)
+            self.largest = max(self.largest, len(line))
+            return line
+
+    source = Counting(b"".join(_line(id=f"c{i}") for i in range(50)))
+    seen: list[_batch.LineResult] = []
+    _batch.run(source, seen.append, _batch.Options(), workers=1)
+    assert (len(seen), source.largest) == (50, len(_line(id="c10")))
+
+
+def test_a_folder_is_advised_file_by_file_even_when_one_file_fails(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[
+                                                                       str]) -> None:
+    """advise DIR writes each advice as it goes; a file whose advice fails inside is reported
+    with its name, and the other files are still advised (exit 1 for the internal error)."""
+    for name in ("a.yaml", "b.yaml", "c.yaml"):
+        (tmp_path / name).write_text(json.dumps({**CASE, "id": name[0]}), encoding="utf-8")
+    from res_rules import _cli
+
+    real = _cli.advise
+
+    def flaky(case: res_rules.Case, **kwargs: Any) -> res_rules.Advice:
+        if case.id == "b":
+            raise RuntimeError("boom")
+        return real(case, **kwargs)
+
+    monkeypatch.setattr(_cli, "advise", flaky)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["advise", str(tmp_path), "--json"])
+    out, err = capsys.readouterr()
+    assert (exit_info.value.code, [a["case_id"] for a in json.loads(out)],
+            "b.yaml: interne fout: RuntimeError: boom" in err) == (1, ["a", "c"], True)
+
+
+def test_output_replaces_the_file_only_when_everything_was_written(tmp_path: Path) -> None:
+    """--output writes beside the target and renames at the end: a failure keeps the old
+    contents, success replaces them, and no temporary file is left behind."""
+    target = tmp_path / "advies.md"
+    target.write_text("vorige versie\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), _batch.AtomicOutput(target) as stream:
+        stream.write("half")
+        raise RuntimeError("killed halfway")
+    kept = target.read_text(encoding="utf-8")
+    result = _run("advise", str(EXAMPLES / "lokaal-geschil.yaml"), "--format", "markdown",
+                  "--output", str(target))
+    assert (kept, result.returncode, target.read_text(encoding="utf-8").startswith("# Advies"),
+            sorted(p.name for p in tmp_path.iterdir())) == (
+        "vorige versie\n", 0, True, ["advies.md"])
+
+
+def test_an_interrupted_output_leaves_the_previous_file(tmp_path: Path) -> None:
+    """Ctrl-C during a batch written to --output: the old file stays whole."""
+    target = tmp_path / "uit.jsonl"
+    target.write_text("oud\n", encoding="utf-8")
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1",
+                                "--output", str(target)], stdin=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None
+    process.stdin.write(_line(id="c1"))
+    process.stdin.flush()
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    code = process.wait(timeout=60)
+    assert (code, target.read_text(encoding="utf-8"),
+            [p.name for p in tmp_path.iterdir()]) == (130, "oud\n", ["uit.jsonl"])
+
+
+@pytest.mark.parametrize("attempt", range(6))
+def test_ctrl_c_during_a_batch_says_afgebroken_and_exits_130(attempt: int) -> None:
+    """Interrupts pass through the engine untouched: the message is "afgebroken", the exit
+    code 130, never an engine failure or a traceback, wherever the interrupt lands."""
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1"],
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stderr is not None
+    lines = b"".join(_line(id=f"c{i}", current_step=i % 5) for i in range(400))
+    try:
+        for _ in range(50):
+            process.stdin.write(lines)
+        process.stdin.flush()
+    except BrokenPipeError:
+        pass
+    time.sleep(1.0 + 0.13 * attempt)
+    process.send_signal(signal.SIGINT)
+    stderr = process.stderr.read().decode()
+    code = process.wait(timeout=60)
+    assert (code, stderr.strip().splitlines()[-1:], "Traceback" in stderr,
+            "engine" in stderr) == (130, ["afgebroken"], False, False)
+
+
+@pytest.mark.parametrize("command", [
+    ["advise", str(EXAMPLES)],
+    ["advise", str(EXAMPLES), "--json"],
+    ["rules", "--format", "markdown"],
+    ["schema"],
+    ["bevoegd-gezag", "--technology", "wind", "--capacity-mw", "12"],
+])
+def test_a_closed_pipe_ends_quietly_with_141(command: list[str]) -> None:
+    """`| head -1` closes the pipe early: no message, no traceback, exit 141 like other Unix
+    tools, the same for every command."""
+    result = subprocess.run(["bash", "-c", " ".join(
+        ['"$0"', "-m", "res_rules", *[f"'{c}'" for c in command],
+         "| head -c 10 >/dev/null; echo ${PIPESTATUS[0]} >&2"]), sys.executable],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "0"})
+    assert result.stderr.strip().splitlines() in (["141"], ["0"])
