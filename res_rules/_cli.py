@@ -42,6 +42,8 @@ from ._version import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+#: mutate: the score is below --min-score (the check failed, as a failing test run exits 1).
+EXIT_LOW_SCORE = 1
 
 
 class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -493,6 +495,55 @@ def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> Non
                        + json.dumps(problem.combination, ensure_ascii=False), err=True)
     click.echo(f"{len(report.problems)} problem(s) found", err=True)
     sys.exit(EXIT_PROBLEMS)
+
+
+@cli.command("mutate")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+              default=None, help="A rule set folder instead of the shipped one. "
+                                 "Example: --rules my-rules/")
+@click.option("--tests", "tests", type=click.Path(exists=True), multiple=True,
+              help="A file or folder of scenario files and example cases (NAME.yaml with "
+                   "NAME.expected.yaml) to check each mutant with; repeat for more (default: "
+                   "the project's own, in a source checkout). Example: --tests tests/scenarios")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes to share the work (default: one per core). Example: --workers 2")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format. Example: --format json")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=0.95, show_default=True,
+              help="Exit 1 when the score is below this. Example: --min-score 0.98")
+@click.option("--quick", is_flag=True,
+              help="A fixed sample of 50 mutants instead of all (for CI). Example: --quick")
+@click.option("--no-invariants", is_flag=True,
+              help="Leave the property checks out (faster, weaker). Example: --no-invariants")
+@lang_option("the report")
+def mutate_command(rules_dir: str | None, tests: tuple[str, ...], workers: int | None,
+                   fmt: str, min_score: float, quick: bool, no_invariants: bool,
+                   lang: str) -> None:
+    """How good are the policy checks? Change the rule set one term at a time and see which
+    changes the checks (examples, scenarios, invariants, verify) notice.
+
+    Each mutant is killed (a check failed), equivalent (its advice equals the original's on
+    every combination of the verify partition) or survived (it changes some advice and no
+    check noticed). Score = killed / (killed + survived). Exits 1 when the score is below
+    --min-score.
+
+    \b
+    Examples:
+      res-rules mutate --quick
+      res-rules mutate --format markdown > mutatie.md
+      res-rules mutate --rules my-rules/ --tests my-scenarios/ --min-score 0.98
+    """
+    from ._mutate import Checks, render_report, run
+
+    rs = load_rules(rules_dir)
+    checks = Checks.load([Path(t) for t in tests] or None, invariants=not no_invariants)
+    report = run(rs, checks=checks, workers=workers, quick=50 if quick else None)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_report(report, rs, fmt=fmt, lang=lang, minimum=min_score), nl=False)
+    if report.score < min_score:
+        sys.exit(EXIT_LOW_SCORE)
 
 
 def _say(code: str, **values: Any) -> str:
