@@ -46,6 +46,22 @@ def plain(path: Path) -> dict[str, Any]:
     return data
 
 
+def form_of(case: dict[str, Any]) -> dict[str, str]:
+    """A case as the form posts it: input names are case paths, values the typed text."""
+    fields: dict[str, str] = {}
+    for key, value in case.items():
+        if key == "projects":
+            for i, project in enumerate(value):
+                for name, v in project.items():
+                    fields[f"projects[{i}].{name}"] = "on" if v is True else str(v)
+        elif key == "solution":
+            fields.update({f"solution.{k}": str(v).lower() if isinstance(v, bool) else str(v)
+                           for k, v in value.items() if v is not None})
+        elif value is not None:
+            fields[key] = str(value)
+    return fields
+
+
 def client() -> TestClient:
     """The whole application in-process."""
     from res_rules.web import create_app

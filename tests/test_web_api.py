@@ -15,7 +15,15 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from conftest_web import client, example, example_files, plain, running_server, token
+from conftest_web import (
+    client,
+    example,
+    example_files,
+    form_of,
+    plain,
+    running_server,
+    token,
+)
 
 import res_rules
 from res_rules import advise, bevoegd_gezag, case_from_mapping, load_case, load_rules
@@ -284,7 +292,7 @@ def test_security_headers_on_every_response(api: Any, path: str) -> None:
     csp = headers["content-security-policy"]
     assert ("script-src 'self'" in csp, "unsafe-inline" in csp, "form-action 'self'" in csp,
             headers["x-content-type-options"], headers["referrer-policy"],
-            headers["x-frame-options"]) == (True, False, True, "nosniff", "no-referrer", "DENY")
+            headers["x-frame-options"]) == (True, False, True, "nosniff", "same-origin", "DENY")
 
 
 def test_pages_carry_no_inline_script() -> None:
@@ -313,22 +321,6 @@ def test_api_error_survives_pickling() -> None:
 
 
 # -- the pages: form token, form, downloads, upload -----------------------------------------
-
-def form_of(case: dict[str, Any]) -> dict[str, str]:
-    """A case as the form posts it (names are case paths)."""
-    fields: dict[str, str] = {}
-    for key, value in case.items():
-        if key == "projects":
-            for i, project in enumerate(value):
-                for name, v in project.items():
-                    fields[f"projects[{i}].{name}"] = "on" if v is True else str(v)
-        elif key == "solution":
-            fields.update({f"solution.{k}": str(v).lower() if isinstance(v, bool) else str(v)
-                           for k, v in value.items()})
-        elif value is not None:
-            fields[key] = str(value)
-    return fields
-
 
 def post_form(c: Any, path: str, fields: dict[str, str], **kwargs: Any) -> httpx.Response:
     page = c.get("/")

@@ -11,6 +11,7 @@ form is read by an ``async`` dependency, which also checks that it came from thi
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import json
@@ -35,7 +36,7 @@ from .._render import advice_markdown, environment
 from .._report import advice_report, catalogue_report, competence_report
 from .._rules import load_rules
 from .._version import __version__
-from .._words import LOCALES, date, value_word, words
+from .._words import LOCALES, capitalise, date, value_word, words
 from . import forms
 from .figure import competence_figure
 from .security import CSRF_COOKIE, CSRF_FIELD, MAX_BODY_BYTES, csrf_token, form_is_genuine
@@ -431,7 +432,8 @@ _PART_GROUPS = {"law": "regime", "recommendation": "recommendation", "next_step"
                 "regime": "regime", "status": "law_status"}
 
 
-def _part_value(path: str, value: Any, lang: str) -> str:
+def _part_value(path: str, value: Any, lang: str) -> str | list[str]:
+    """A decisive part's value in words: labels from the rule set, actions as sentences."""
     rs = load_rules()
     kind = path.rsplit(".", 1)[-1]
     group = _PART_GROUPS.get(kind)
@@ -439,9 +441,20 @@ def _part_value(path: str, value: Any, lang: str) -> str:
         return value_word("", value, lang)
     if value is None or value == []:
         return "—"
+    if kind == "actions":
+        return [_action_words(code, lang) for code in value]
     if isinstance(value, list):
-        return "; ".join(rs.label(group, v, lang) if group else str(v) for v in value)
+        return [rs.label(group, v, lang) if group else str(v) for v in value]
     return rs.label(group, value, lang) if group else str(value)
+
+
+def _action_words(code: str, lang: str) -> str:
+    """An action as a sentence without the details only a whole advice has."""
+    rs = load_rules()
+    actor = rs.labels["action"].get(code, {}).get("actor")
+    fills = collections.defaultdict(str, instrument=str(words(lang)["instrument_either"]))
+    text = rs.label("action", code, lang).format_map(fills)
+    return f"{capitalise(rs.label('actor', actor, lang))} {text}" if actor else text
 
 
 def _part_name(path: str, lang: str) -> str:
@@ -453,7 +466,7 @@ def _part_name(path: str, lang: str) -> str:
 
 
 def _compare_form(request: Request, lang: str, *, case_text: str = "", mode: str = "dates",
-                  first: str = "2025-12-31", second: str = "2026-01-01",
+                  first: str = "", second: str = "",
                   problems: Sequence[dict[str, str]] = (), result: Any = None,
                   status: int = 200, posted: bool = False) -> HTMLResponse:
     carried = [("case_text", case_text), ("mode", mode), ("first_date", first),
@@ -464,10 +477,14 @@ def _compare_form(request: Request, lang: str, *, case_text: str = "", mode: str
                   status=status, relang=carried if posted else None, action="/vergelijken")
 
 
+#: The dates the comparison proposes: the day before and the day the Energiewet took effect.
+FIRST_DATE, SECOND_DATE = "2025-12-31", "2026-01-01"
+
+
 @router.get("/vergelijken", response_class=HTMLResponse)
 def compare_page(request: Request) -> HTMLResponse:
     """The comparison form."""
-    return _compare_form(request, lang_of(request))
+    return _compare_form(request, lang_of(request), first=FIRST_DATE, second=SECOND_DATE)
 
 
 def _date_field(value: str, name: str, problems: list[dict[str, str]]) -> dt.date | None:
@@ -498,11 +515,12 @@ async def compare_post(request: Request, form: PostedForm) -> Response:
         except UnicodeDecodeError:
             text = ""
     mode = "law" if form.get("mode") == "law" else "dates"
-    first_text, second_text = str(form.get("first_date") or ""), str(form.get("second_date")
-                                                                     or "")
+    prefill = form.get("_action") == "prefill"
+    first_text = str(form.get("first_date") or (FIRST_DATE if prefill else ""))
+    second_text = str(form.get("second_date") or (SECOND_DATE if prefill else ""))
     keep = {"case_text": text, "mode": mode, "first": first_text, "second": second_text,
             "posted": True}
-    if form.get("_action") == "prefill":
+    if prefill:
         return _compare_form(request, lang, **keep)  # type: ignore[arg-type]
     problems: list[dict[str, str]] = []
     first = _date_field(first_text, "first_date", problems)

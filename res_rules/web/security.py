@@ -4,8 +4,9 @@ the check that a form was posted from this site.
 - **Body limit.** A body over :data:`MAX_BODY_BYTES` is refused with 413, whether the client
   announces its length or sends it in chunks: the bytes are counted as they are read.
 - **Headers.** A Content-Security-Policy that allows scripts and styles from this server only
-  (no inline scripts), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
-  no framing, and ``Cache-Control: no-store`` (pages carry case data; nothing keeps it).
+  (no inline scripts), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: same-origin``
+  (nothing leaves the site; ``no-referrer`` would make browsers post ``Origin: null``), no
+  framing, and ``Cache-Control: no-store`` (pages carry case data; nothing keeps it).
 - **Cross-site posts.** Forms carry a token that must equal the one in a ``SameSite=Strict``
   cookie (double submit), and a post that the browser marks as cross-site (``Sec-Fetch-Site``)
   or whose ``Origin`` is another host is refused. The JSON API takes no cookies and only JSON
@@ -43,7 +44,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 SECURITY_HEADERS: Mapping[str, str] = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
