@@ -519,3 +519,32 @@ def test_serve_prints_its_address_and_several_workers_answer() -> None:
                    for _ in range(4)]
     assert (f"{base}/" in first_line, answers) == (
         True, [same_json(advise(load_case(path)).to_dict())] * 4)
+
+
+# -- the competence figure ------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", [dt.date(2023, 6, 1), dt.date(2025, 6, 1), dt.date(2026, 6, 1)])
+@pytest.mark.parametrize("technology", ["wind", "zon"])
+def test_competence_figure_agrees_with_bevoegd_gezag(day: dt.date, technology: str) -> None:
+    """Every capacity on the figure's axis, boundaries included, lies in the stretch whose
+    authority bevoegd_gezag() gives for it, under each regime."""
+    from res_rules.web.figure import _pieces, capacity_bounds
+
+    rs = load_rules()
+    ask = {"as_of": day, "transferred_to_gemeente": False, "rijk_waived_to": None,
+           "include_expected_law": True, "rules": rs}
+    pieces = _pieces(technology, capacity_bounds(rs), ask, "nl")
+
+    def drawn(mw: float) -> str:
+        for p in pieces:
+            above = mw > p.low or (mw == p.low and p.low_in)
+            below = p.high is None or mw < p.high or (mw == p.high and p.high_in)
+            if above and below:
+                return p.authority
+        raise AssertionError(f"{mw} MW is on no stretch")
+
+    grid = sorted({round(0.5 * i, 2) for i in range(1, 260)} | {
+        b + d for b in capacity_bounds(rs) for d in (-0.01, 0, 0.01)})
+    wrong = [mw for mw in grid if drawn(mw) != bevoegd_gezag(
+        technology, mw, as_of=day, include_expected_law=True).bevoegd_gezag]
+    assert wrong == []
