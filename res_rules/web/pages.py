@@ -448,6 +448,15 @@ def _part_value(path: str, value: Any, lang: str) -> str | list[str]:
     return rs.label(group, value, lang) if group else str(value)
 
 
+def _shown(path: str, mine: Any, other: Any, lang: str) -> str | list[dict[str, Any]]:
+    """A part's value in words; in a list, each item marked when the other side lacks it."""
+    shown = _part_value(path, mine, lang)
+    if isinstance(shown, str):
+        return shown
+    others = set(other) if isinstance(other, list) else set()
+    return [{"text": text, "changed": value not in others} for text, value in zip(shown, mine)]
+
+
 def _action_words(code: str, lang: str) -> str:
     """An action as a sentence without the details only a whole advice has."""
     rs = load_rules()
@@ -551,8 +560,9 @@ async def _compare(case: Case, mode: str, first: dt.date | None, second: dt.date
     changed = {d.path for d in differences(a, b)}
     before, after = _decisive(a), _decisive(b)
     rows = [{"name": _part_name(path, lang), "path": path,
-             "before": _part_value(path, before.get(path), lang),
-             "after": _part_value(path, after.get(path), lang), "changed": path in changed}
+             "before": _shown(path, before.get(path), after.get(path), lang),
+             "after": _shown(path, after.get(path), before.get(path), lang),
+             "changed": path in changed}
             for path in [*before, *(p for p in after if p not in before)]]
     w = words(lang)
 
