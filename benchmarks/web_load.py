@@ -3,7 +3,9 @@
 Starts one server (``--workers N``, default 1) on a free port on 127.0.0.1, sends ``--requests``
 ``POST /api/advise`` requests of generated cases from ``--clients`` concurrent clients, and checks
 every answer against the serial ``advise()`` of the same case. Prints the error and mismatch
-counts, p50/p99 latency and throughput as a Markdown row for benchmarks/RESULTS.md. Run from the
+counts, p50/p99 latency, throughput, the server's CPU time per request (its processes' user and
+system time, start-up included: less sensitive than wall time to other work on the machine)
+and the load average before the run, as a Markdown row for benchmarks/RESULTS.md. Run from the
 repository root:
 
     python benchmarks/web_load.py --requests 10000 --clients 50
@@ -19,7 +21,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -111,6 +115,8 @@ def main() -> None:
     started = time.perf_counter()
     expected = [json.loads(json.dumps(advise(c).to_dict())) for c in cases]
     serial = time.perf_counter() - started
+    load_before = os.getloadavg()[0]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     port = free_port()
     server = start_server(port, args.workers)
     try:
@@ -119,15 +125,19 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + \
+        (cpu_after.ru_stime - cpu_before.ru_stime)
     cut = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     print(f"{args.requests} requests, {args.clients} clients, {args.workers} worker(s): "
           f"{errors} errors, {mismatches} answers unlike advise(); serial advise() took "
           f"{serial:.1f} s")
     print("| date | version | workers | clients | requests | errors | mismatches | p50 (ms) "
-          "| p99 (ms) | requests/s | python | machine |")
+          "| p99 (ms) | requests/s | server CPU (ms/request) | load before | python | machine |")
     print(f"| {dt.date.today().isoformat()} | {__version__} | {args.workers} | {args.clients} "
           f"| {args.requests} | {errors} | {mismatches} | {cut[49] * 1000:.1f} "
           f"| {cut[98] * 1000:.1f} | {len(latencies) / wall:.0f} "
+          f"| {server_cpu * 1000 / args.requests:.2f} | {load_before:.1f} "
           f"| {platform.python_version()} | {platform.machine()}, cpu |")
     if errors or mismatches:
         sys.exit(1)
