@@ -454,7 +454,8 @@ def _shown(path: str, mine: Any, other: Any, lang: str) -> str | list[dict[str, 
     if isinstance(shown, str):
         return shown
     others = set(other) if isinstance(other, list) else set()
-    return [{"text": text, "changed": value not in others} for text, value in zip(shown, mine)]
+    return [{"text": text, "changed": value not in others}
+            for text, value in zip(shown, mine, strict=True)]
 
 
 def _action_words(code: str, lang: str) -> str:
