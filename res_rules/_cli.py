@@ -497,6 +497,29 @@ def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> Non
     sys.exit(EXIT_PROBLEMS)
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; only this machine unless told otherwise. "
+                   "Example: --host 0.0.0.0")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on. Example: --port 8080")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Server processes (the engine answers one call at a time per process). "
+                   "Example: --workers 2")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Start the web page for advisors and the JSON API (nothing is stored on the server).
+
+    \b
+    Examples:
+      res-rules serve
+      res-rules serve --port 8080 --workers 2
+    Then open http://127.0.0.1:8000/ (API documentation at /docs).
+    """
+    from .web import serve
+
+    serve(host=host, port=port, workers=workers)
+
+
 @cli.command("mutate")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
