@@ -75,6 +75,8 @@ class Spec:
 
     kind: Kind
     doc: str
+    #: The same gloss in Dutch (the web page's help text; the JSON Schema keeps ``doc``).
+    doc_nl: str = ""
     choices: tuple[str, ...] = ()
     nullable: bool = False
     non_empty: bool = False
@@ -83,6 +85,10 @@ class Spec:
     le: float | None = None
     item: type | None = None
     max_items: int | None = None
+
+    def help(self, lang: str = "nl") -> str:
+        """The field's gloss in ``lang`` (Dutch where the model has it, else English)."""
+        return self.doc_nl if lang == "nl" and self.doc_nl else self.doc
 
     def expected(self) -> str:
         """What this field accepts, in English words (the older messages; see ``check_field``).
@@ -194,16 +200,20 @@ class Solution:
 
     status: str = field(
         Spec("enum", "lopend (still being sought), gevonden (found), niet_gevonden (not found)",
+             doc_nl="lopend (er wordt nog gezocht), gevonden of niet_gevonden",
              choices=SOLUTION_STATUSES),
         default="lopend",
     )
     adequate: bool | None = field(
         Spec("bool", "whether the solution found breaks the impasse; only when status is gevonden",
+             doc_nl="of de gevonden oplossing de impasse doorbreekt; alleen bij status "
+             "gevonden",
              nullable=True),
         default=None,
     )
     draagvlak: str = field(
         Spec("enum", "support for the solution among the participating organisations",
+             doc_nl="het draagvlak voor de oplossing bij de deelnemende organisaties",
              choices=DRAAGVLAK),
         default="onbekend",
     )
@@ -219,26 +229,38 @@ class Solution:
 class Project:
     """A wind or solar project at stake in the case."""
 
-    id: str = field(Spec("str", "identifier, unique in the case", non_empty=True))
-    gemeente: str = field(Spec("enum", "the U16 gemeente the project lies in", choices=GEMEENTEN))
-    technology: str = field(Spec("enum", "wind or zon (solar field)", choices=TECHNOLOGIES))
+    id: str = field(Spec("str", "identifier, unique in the case",
+                          doc_nl="kenmerk, uniek binnen de casus", non_empty=True))
+    gemeente: str = field(Spec("enum", "the U16 gemeente the project lies in",
+                                doc_nl="de U16-gemeente waarin het project ligt",
+                                choices=GEMEENTEN))
+    technology: str = field(Spec("enum", "wind or zon (solar field)",
+                                   doc_nl="wind of zon (zonneveld)", choices=TECHNOLOGIES))
     capacity_mw: float = field(
         Spec("number", "installed capacity (opgesteld vermogen) of the whole project, in MW "
-             f"(at most {MAX_CAPACITY_MW})", gt=0, le=MAX_CAPACITY_MW)
+             f"(at most {MAX_CAPACITY_MW})",
+             doc_nl="het opgesteld vermogen van het hele project, in MW (hoogstens "
+             f"{MAX_CAPACITY_MW})", gt=0, le=MAX_CAPACITY_MW)
     )
-    name: str = field(Spec("str", "a readable name"), default="")
+    name: str = field(Spec("str", "a readable name", doc_nl="een leesbare naam"), default="")
     status: str = field(
-        Spec("enum", "realisation status of the project", choices=PROJECT_STATUSES),
+        Spec("enum", "realisation status of the project",
+             doc_nl="hoe ver het project gerealiseerd is", choices=PROJECT_STATUSES),
         default="gepland",
     )
     transferred_to_gemeente: bool = field(
         Spec("bool", "gedeputeerde staten left the decision on this project to the gemeente "
+             "(Ew 1998 art. 9f lid 6, art. 9c lid 4; Energiewet art. 6.2 lid 2)",
+             doc_nl="gedeputeerde staten laten het besluit over dit project aan de gemeente "
              "(Ew 1998 art. 9f lid 6, art. 9c lid 4; Energiewet art. 6.2 lid 2)"),
         default=False,
     )
     rijk_waived_to: str | None = field(
         Spec("enum", "the Minister left the decision on this project to this body instead of "
              "the Rijk (Ew 1998 art. 9b lid 4, art. 9b lid 3; Energiewet art. 6.1 lid 3)",
+             doc_nl="de minister laat het besluit over dit project aan dit bestuursorgaan in "
+             "plaats van het Rijk (Ew 1998 art. 9b lid 4, art. 9b lid 3; Energiewet art. 6.1 "
+             "lid 3)",
              choices=WAIVED_TO, nullable=True),
         default=None,
     )
@@ -248,47 +270,63 @@ class Project:
 class Case:
     """One case: an impasse (or a threatening one) in the RES U16 Stuurgroep, described as facts."""
 
-    id: str = field(Spec("str", "identifier of the case", non_empty=True))
-    theme: str = field(Spec("enum", "the theme the impasse is about", choices=THEMES))
-    scope: str = field(Spec("enum", "regional, local or supra-local question", choices=SCOPES))
-    title: str = field(Spec("str", "a readable title"), default="")
+    id: str = field(Spec("str", "identifier of the case", doc_nl="kenmerk van de casus",
+                          non_empty=True))
+    theme: str = field(Spec("enum", "the theme the impasse is about",
+                             doc_nl="het thema waarover de impasse gaat", choices=THEMES))
+    scope: str = field(Spec("enum", "regional, local or supra-local question",
+                             doc_nl="regionaal, lokaal of bovenlokaal vraagstuk",
+                             choices=SCOPES))
+    title: str = field(Spec("str", "a readable title", doc_nl="een leesbare titel"), default="")
     no_consensus_declared_by: str | None = field(
         Spec("enum", "who declared that no consensus can be reached (null: nobody yet)",
+             doc_nl="wie verklaarde dat er geen consensus bereikt kan worden (leeg: nog "
+             "niemand)",
              choices=DECLARERS, nullable=True),
         default=None,
     )
     current_step: int = field(
-        Spec("int", "the step the procedure is in (0: not started)", ge=0, le=MAX_STEP),
+        Spec("int", "the step the procedure is in (0: not started)",
+             doc_nl="de stap waarin de procedure is (0: nog niet gestart)", ge=0,
+             le=MAX_STEP),
         default=0,
     )
     reference_date: dt.date | None = field(
-        Spec("date", "the date the facts describe (null: today)", nullable=True),
+        Spec("date", "the date the facts describe (null: today)",
+             doc_nl="de datum waarop de feiten betrekking hebben (leeg: vandaag)",
+             nullable=True),
         default=None,
     )
     deadline: dt.date | None = field(
-        Spec("date", "deadline for a solution in the current step", nullable=True),
+        Spec("date", "deadline for a solution in the current step",
+             doc_nl="de deadline voor een oplossing in de huidige stap", nullable=True),
         default=None,
     )
     solution: Solution = field(
-        Spec("nested", "the state of the solution in the current step", item=Solution),
+        Spec("nested", "the state of the solution in the current step",
+             doc_nl="de stand van de oplossing in de huidige stap", item=Solution),
         factory=Solution,
     )
     agreements: str = field(
-        Spec("enum", "whether the agreements made are kept", choices=AGREEMENTS),
+        Spec("enum", "whether the agreements made are kept",
+             doc_nl="of de gemaakte afspraken worden nagekomen", choices=AGREEMENTS),
         default="niet_van_toepassing",
     )
     step2_need: str | None = field(
         Spec("enum", "what step 2 must bring: feiten (facts) or aanbevelingen (recommendations)",
+             doc_nl="wat stap 2 moet opleveren: feiten of aanbevelingen",
              choices=STEP2_NEEDS, nullable=True),
         default=None,
     )
     res_forecast_twh_2030: float | None = field(
         Spec("number", f"the region's current forecast for 2030, in TWh (at most "
-             f"{MAX_FORECAST_TWH})", ge=0, le=MAX_FORECAST_TWH, nullable=True),
+             f"{MAX_FORECAST_TWH})", doc_nl="de huidige prognose van de regio voor 2030, in "
+             f"TWh (hoogstens {MAX_FORECAST_TWH})", ge=0, le=MAX_FORECAST_TWH, nullable=True),
         default=None,
     )
     projects: tuple[Project, ...] = field(
         Spec("list", f"the wind and solar projects at stake (at most {MAX_PROJECTS:,})",
+             doc_nl=f"de wind- en zonprojecten waar het om gaat (hoogstens {MAX_PROJECTS})",
              item=Project, max_items=MAX_PROJECTS),
         default=(),
         converter=tuple,

@@ -452,14 +452,21 @@ def _first_failure(checks: Sequence[Scenario | Example], rules: RuleSet) -> Fail
     return None
 
 
+def _checking(check: Any, rules: RuleSet) -> Any:
+    """The invariant as a test function of its drawn arguments, under ``rules``."""
+    def test(**drawn: Any) -> None:
+        check(rules, **drawn)
+
+    return test
+
+
 def _invariant_failure(rules: RuleSet) -> str | None:
     """The first invariant the mutant breaks, drawing a fixed set of examples for each."""
     quick = settings(max_examples=INVARIANT_EXAMPLES, derandomize=True, database=None,
                      deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
                      suppress_health_check=list(HealthCheck), print_blob=False)
     for name, invariant in INVARIANTS.items():
-        test = quick(given(**invariant.arguments)(
-            lambda inv=invariant, **drawn: inv.check(rules, **drawn)))
+        test = quick(given(**invariant.arguments)(_checking(invariant.check, rules)))
         try:
             test()
         except (Violation, ResRulesError, AssertionError):

@@ -50,7 +50,7 @@ def environment(*, html: bool = False) -> jinja2.Environment:
     """The templates, with the ``md`` filter; autoescaping for HTML templates only."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("res_rules", "templates"),
-        autoescape=jinja2.select_autoescape(["html"]) if html else False,
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]) if html else False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,

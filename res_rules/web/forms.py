@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from .._errors import CaseError
+from .._errors import CaseError, Problem
 from .._facts import Case, Project, Solution, Spec, spec_of
 from .._rules import load_rules
 from .._words import value_word, words
@@ -40,24 +40,13 @@ _DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 
 
 def field_help(cls: type, name: str, lang: str) -> str:
-    """The help text of one field of the fact model, in ``lang`` where the model has it.
-
-    Today the model documents its fields in English only (``Spec.doc``).
-    """
-    return spec_of(attrs.fields_dict(cls)[name]).doc
+    """The help text of one field of the fact model, in ``lang`` (``Spec.help``)."""
+    return spec_of(attrs.fields_dict(cls)[name]).help(lang)
 
 
-def problem_message(problem: CaseError, lang: str) -> str:
-    """One problem in words for the place beside its field: without the file and the path.
-
-    Uses ``problem.text(lang)`` where the error type offers it, else its English message.
-    """
-    text = getattr(problem, "text", None)
-    if callable(text):
-        return str(text(lang))
-    prefix = (f"{problem.file}: " if problem.file else "") + f"{problem.path or '(the case)'}: "
-    message = problem.message
-    return message[len(prefix):] if message.startswith(prefix) else message
+def problem_message(problem: Problem, lang: str) -> str:
+    """One problem in words for the place beside its field: without the file and the path."""
+    return problem.describe(lang)
 
 
 @attrs.frozen
