@@ -2,18 +2,153 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import itertools
+import json
 import shutil
 import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import EXAMPLES, RULES
+from conftest import EXAMPLES, ROOT, RULES
 
 import res_rules
-from res_rules import EngineError, _engine
+from res_rules import EngineError, _advice, _engine
 from res_rules._advice import context_fact
+from res_rules._rules import Rule, RuleSet, substitute
+
+
+class _HostReference:
+    """The adapter as it was before it drove the C engine itself: durable's own ``Host`` path.
+
+    Kept, for the tests only, so the fast path can be compared with it on many cases. It has
+    the old adapter's known faults (numbers with an exponent, interrupts reported as engine
+    failures), so it is compared only on cases those do not touch.
+    """
+
+    def __init__(self) -> None:
+        from durable import engine as durable
+
+        class QuietHost(durable.Host):  # type: ignore[misc]  # durable ships no types
+            def _run(self) -> None:
+                return None
+
+        self.durable = durable
+        self.host = QuietHost()
+        self.registered: dict[str, str] = {}
+        self.sessions: dict[str, tuple[list[_engine.Firing], set[str]]] = {}
+        self.counter = itertools.count(1)
+
+    @staticmethod
+    def _key(fact: Mapping[str, Any]) -> str:
+        return json.dumps(fact, sort_keys=True, ensure_ascii=False)
+
+    def _action(self, rule: Rule) -> Callable[[Any], None]:
+        def fire(c: Any) -> None:
+            firings, asserted = self.sessions[c.s["sid"]]
+            bindings = {alias: {k: v for k, v in fact.items() if k != "sid"}
+                        for alias, fact in c._m.items()}
+            conclusions = tuple(substitute(template, bindings) for template in rule.then)
+            firings.append(_engine.Firing(rule=rule, bindings=bindings, conclusions=conclusions))
+            for conclusion in conclusions:
+                key = self._key(conclusion)
+                if key not in asserted:
+                    asserted.add(key)
+                    with contextlib.suppress(self.durable.MessageNotHandledException):
+                        c.assert_fact(dict(conclusion))
+
+        return fire
+
+    def infer(self, ruleset: RuleSet, facts: Sequence[Mapping[str, Any]]
+              ) -> list[_engine.Firing]:
+        name = self.registered.get(ruleset.fingerprint)
+        if name is None:
+            name = f"reference_{ruleset.fingerprint[:16]}"
+            self.host.register_rulesets({name: {
+                rule.id: {**json.loads(json.dumps(rule.when)), "run": self._action(rule)}
+                for rule in ruleset.rules}})
+            self.registered[ruleset.fingerprint] = name
+        sid = f"ref{next(self.counter)}"
+        firings: list[_engine.Firing] = []
+        self.sessions[sid] = (firings, set())
+        try:
+            for fact in facts:
+                self.sessions[sid][1].add(self._key(fact))
+                with contextlib.suppress(self.durable.MessageNotHandledException):
+                    self.host.assert_fact(name, {**fact, "sid": sid})
+            state = self.host.get_state(name, sid)
+            if state.get("exception"):
+                raise EngineError(f"a rule action failed: {state['exception']}")
+            return firings
+        finally:
+            del self.sessions[sid]
+            with contextlib.suppress(Exception):
+                self.host.delete_state(name, sid)
+
+
+_REFERENCE: list[_HostReference] = []
+
+
+@contextlib.contextmanager
+def _through_durables_host() -> Iterator[None]:
+    """Inside the block, ``advise`` and ``bevoegd_gezag`` reason through :class:`_HostReference`."""
+    if not _REFERENCE:
+        _REFERENCE.append(_HostReference())
+    original = _advice.infer
+    _advice.infer = _REFERENCE[0].infer
+    try:
+        yield
+    finally:
+        _advice.infer = original
+
+
+def _generated_cases(count: int, seed: int) -> list[res_rules.Case]:
+    """The benchmark's generated cases (``benchmarks/jsonl_batch.py``), validated."""
+    spec = importlib.util.spec_from_file_location("jsonl_batch",
+                                                  ROOT / "benchmarks" / "jsonl_batch.py")
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(ROOT / "benchmarks" / "jsonl_batch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [res_rules.case_from_mapping(c) for c in module.generate(count, seed)]
+
+
+def test_the_example_cases_get_the_same_advice_as_through_durables_own_host() -> None:
+    """Every bundled example gets exactly the advice the stock durable ``Host`` path gives."""
+    cases = [res_rules.load_case(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    with _through_durables_host():
+        expected = [res_rules.advise(c).to_dict("en") for c in cases]
+    assert [res_rules.advise(c).to_dict("en") for c in cases] == expected
+
+
+def test_generated_cases_get_the_same_advice_as_through_durables_own_host() -> None:
+    """2,000 generated cases (0-3 projects) get exactly the stock durable ``Host`` path's advice."""
+    cases = _generated_cases(2000, seed=2022)
+    with _through_durables_host():
+        expected = [res_rules.advise(c).to_dict() for c in cases]
+    actual = [res_rules.advise(c).to_dict() for c in cases]
+    differing = [c.id for c, a, e in zip(cases, actual, expected, strict=True) if a != e]
+    assert (differing, len(actual)) == ([], 2000)
+
+
+def test_competence_is_the_same_as_through_durables_own_host() -> None:
+    """``bevoegd_gezag`` over a capacity grid agrees with the stock durable ``Host`` path."""
+    grid = [(t, p, tr, law) for t in ("wind", "zon")
+            for p in (0.5, 4.99, 5, 12.6, 49.99, 50, 62, 99.99, 100, 100.01, 150, 1e15)
+            for tr in (False, True) for law in (False, True)]
+
+    def run() -> list[dict[str, Any]]:
+        return [res_rules.bevoegd_gezag(t, p, transferred_to_gemeente=tr,
+                                        include_expected_law=law).to_dict()
+                for t, p, tr, law in grid]
+
+    with _through_durables_host():
+        expected = run()
+    assert run() == expected
 
 
 def test_loading_the_rules_again_reuses_the_registered_ruleset() -> None:
