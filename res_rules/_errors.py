@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 class ResRulesError(Exception):
@@ -72,7 +73,28 @@ class RuleFileError(ResRulesError, ValueError):
 
 
 class EngineError(ResRulesError, RuntimeError):
-    """The rule engine failed while reasoning about a case (an internal error, not bad input)."""
+    """The rule engine failed while reasoning about a case (an internal error, not bad input).
+
+    ``rule`` names the rule that failed, when known. The error survives pickling.
+
+    >>> str(EngineError("a rule action failed", rule="grond.tijd"))
+    'a rule action failed (rule grond.tijd)'
+    """
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        self.message = message
+        self.rule = rule
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"{self.message} (rule {self.rule})" if self.rule else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_engine_error, (self.message, self.rule))
+
+
+def _engine_error(message: str, rule: str | None) -> EngineError:
+    return EngineError(message, rule=rule)
 
 
 def did_you_mean(value: object, choices: Iterable[str]) -> str | None:
