@@ -64,27 +64,32 @@ def _now_ns() -> int:
     return time.perf_counter_ns()
 
 
-def _timings(calls: Sequence[Callable[[], Any]], rounds: int) -> list[float]:
-    """Microseconds per call, each call timed on its own, ``rounds`` passes after a warm-up."""
+def _timings(calls: Sequence[Callable[[], Any]], rounds: int) -> tuple[list[float], list[float]]:
+    """Microseconds per call, wall clock and this thread's CPU time, each call timed on its own,
+    ``rounds`` passes after a warm-up. CPU time leaves out waiting for a busy machine."""
     for call in calls[: min(len(calls), 200)]:
         call()
-    times: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     gc.collect()
     for _ in range(rounds):
         for call in calls:
-            start = _now_ns()
+            start, start_cpu = _now_ns(), time.thread_time_ns()
             call()
-            times.append((_now_ns() - start) / 1000)
-    return times
+            cpu.append((time.thread_time_ns() - start_cpu) / 1000)
+            wall.append((_now_ns() - start) / 1000)
+    return wall, cpu
 
 
-def _summary(what: str, times: list[float]) -> list[Row]:
-    ordered = sorted(times)
-    mean = statistics.fmean(ordered)
-    p50 = ordered[len(ordered) // 2]
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+def _summary(what: str, times: tuple[list[float], list[float]]) -> list[Row]:
+    wall, cpu = sorted(times[0]), times[1]
+    mean = statistics.fmean(wall)
+    p50 = wall[len(wall) // 2]
+    p99 = wall[min(len(wall) - 1, int(len(wall) * 0.99))]
+    cpu_mean = statistics.fmean(cpu)
     return [Row(f"{what}: mean", mean, "µs"), Row(f"{what}: p50", p50, "µs"),
-            Row(f"{what}: p99", p99, "µs"), Row(f"{what}: rate", 1e6 / mean, "/s")]
+            Row(f"{what}: p99", p99, "µs"), Row(f"{what}: rate", 1e6 / mean, "/s"),
+            Row(f"{what}: CPU mean", cpu_mean, "µs", f"{1e6 / cpu_mean:,.0f}/s on one core")]
 
 
 def generated_cases(count: int = 2000, seed: int = SEED) -> list[Case]:
@@ -93,9 +98,15 @@ def generated_cases(count: int = 2000, seed: int = SEED) -> list[Case]:
 
 
 def measure_advise(cases: Sequence[Case], rounds: int = 3) -> list[Row]:
-    """``advise(Case)`` on already validated cases."""
-    rules = res_rules.load_rules()
+    """``advise(Case)`` on already validated cases, as a caller writes it (the default rules)."""
     return _summary("advise(Case)", _timings(
+        [lambda c=c: res_rules.advise(c) for c in cases], rounds))
+
+
+def measure_advise_with_rules(cases: Sequence[Case], rounds: int = 3) -> list[Row]:
+    """``advise(Case, rules=rs)``: without ``load_rules()`` checking the rule files each call."""
+    rules = res_rules.load_rules()
+    return _summary("advise(Case, rules=rs)", _timings(
         [lambda c=c: res_rules.advise(c, rules=rules) for c in cases], rounds))
 
 
@@ -109,13 +120,16 @@ def measure_to_dict(cases: Sequence[Case], rounds: int = 3) -> list[Row]:
 def measure_bevoegd_gezag(rounds: int = 3) -> list[Row]:
     """``bevoegd_gezag()`` over a grid of technologies, capacities, transfer and law."""
     rules = res_rules.load_rules()
-    calls = [
-        lambda t=t, p=p, tr=tr, law=law: res_rules.bevoegd_gezag(
-            t, p, transferred_to_gemeente=tr, include_expected_law=law, rules=rules)
-        for t in ("wind", "zon") for p in (0.5, 4.99, 5, 12.6, 49.99, 50, 62, 100, 100.01, 150)
-        for tr in (False, True) for law in (False, True)
-    ] * 25
-    return _summary("bevoegd_gezag()", _timings(calls, rounds))
+    grid = [(t, p, tr, law)
+            for t in ("wind", "zon") for p in (0.5, 4.99, 5, 12.6, 49.99, 50, 62, 100, 100.01, 150)
+            for tr in (False, True) for law in (False, True)] * 25
+    default = [lambda t=t, p=p, tr=tr, law=law: res_rules.bevoegd_gezag(
+        t, p, transferred_to_gemeente=tr, include_expected_law=law) for t, p, tr, law in grid]
+    given = [lambda t=t, p=p, tr=tr, law=law: res_rules.bevoegd_gezag(
+        t, p, transferred_to_gemeente=tr, include_expected_law=law, rules=rules)
+        for t, p, tr, law in grid]
+    return (_summary("bevoegd_gezag()", _timings(default, rounds))
+            + _summary("bevoegd_gezag(rules=rs)", _timings(given, rounds)))
 
 
 def _big_case(projects: int) -> Case:
@@ -262,6 +276,7 @@ def _ratio(rows: list[Row], what: str, baseline: str) -> list[Row]:
 #: e.g. a JSONL batch through the CLI or ``verify``, as functions returning rows.
 MEASUREMENTS: list[tuple[str, Callable[[Sequence[Case], bool], list[Row]]]] = [
     ("advise", lambda cases, quick: measure_advise(cases)),
+    ("advise_with_rules", lambda cases, quick: measure_advise_with_rules(cases)),
     ("to_dict", lambda cases, quick: measure_to_dict(cases)),
     ("baseline", lambda cases, quick: measure_baseline(cases)),
     ("bevoegd_gezag", lambda cases, quick: measure_bevoegd_gezag()),

@@ -706,12 +706,13 @@ class _Session:
             for part in parts[1:]:
                 bindings[alias] = facts[int(part[:part.index(",")])]
                 alias = part[part.rindex('"', 0, -2) + 1:-2]
-            conclusions = tuple(t.conclude(bindings) for t in templates)
+            conclusions = tuple([t.conclude(bindings) for t in templates])
             self.firings.append(Firing(rule, bindings, conclusions))
+            asserted = self.asserted
             for template, conclusion in zip(templates, conclusions, strict=True):
                 body = template.json(conclusion)
-                if body not in self.asserted:
-                    self.asserted.add(body)
+                if body not in asserted:
+                    asserted.add(body)
                     self._assert(conclusion, body)
         except Exception as exc:
             raise EngineError(f"the action of a rule failed: {exc!r}", rule=rule.id) from exc
