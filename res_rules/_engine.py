@@ -14,9 +14,11 @@ We drive durable-rules' C engine (``durable_rules_engine``) directly: durable's 
   (``KeyboardInterrupt``, ``SystemExit``) passes through unchanged. The session is deleted
   either way, and durable's logger is never involved.
 - ``Host`` serialises every fact, and the whole session state after every action, with
-  ``json.dumps``, and parses it back. We serialise each fact once (conclusions with constant
-  content are serialised once per rule set), never send the state, and read an action's matched
-  facts back by their ``id`` instead of by their content.
+  ``json.dumps``, and parses it back; the old adapter serialised each conclusion once more as
+  its duplicate key. We serialise each fact once, keys sorted, and that text is also its
+  identity (conclusions with constant content are serialised once per rule set, and only the
+  matched values of the others), never send the state, and read an action's matched facts back
+  by their ``id`` instead of parsing their content.
 - Re-registering a ruleset name raises in ``Host`` (notebooks re-run cells). The C engine keeps
   no registry of names: each rule set is compiled once per process under a name derived from its
   fingerprint and looked up by fingerprint after that; another fingerprint lives beside it.
@@ -55,12 +57,14 @@ We drive durable-rules' C engine (``durable_rules_engine``) directly: durable's 
   on what the heap held before). We compile one rule of our own, the primer, that matches the
   state fact durable adds to each session, so there is always an action to start; a session
   closed before any action started first gets one started (``update_state`` then
-  ``start_action_for_state``), and only then is deleted.
+  ``start_action_for_state``), and only then is deleted. (A rule of the rule set whose
+  condition only says what a fact lacks would match that state fact too: an EngineError.)
 - A ruleset holds at most 1024 open sessions (more is reported as ``MemoryError``), and sessions
   are found by a 32-bit hash of their ``sid``. Each call gets its own ``sid`` and its session is
   deleted in a ``finally``; a session left open by an interrupt that struck inside that
   ``finally`` (or by a fork taken while another thread was inside a call) is deleted on the next
-  call. Deleting a session that never held a fact is "error code: 309", which we ignore.
+  call. If deleting ever fails, the compiled rule set is dropped and compiled afresh on the next
+  call, so no session can meet another's facts.
 - durable's regular expressions (``$mt``, ``$imt``) are its own dialect (``%`` escapes, ``%d``
   classes, whole-string match) compiled from an NFA to a DFA in C while holding the GIL. Some
   patterns make that compiler loop forever at 100% CPU, beyond the reach of Ctrl-C: a
