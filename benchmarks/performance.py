@@ -263,6 +263,59 @@ def measure_baseline(cases: Sequence[Case], rounds: int = 3) -> list[Row]:
     return _summary("durable-rules alone (baseline)", _timings(calls, rounds))
 
 
+def _engine_at(commit: str) -> Any:
+    """``res_rules/_engine.py`` as it was at ``commit``, loaded beside the current one."""
+    import subprocess
+    import types
+
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{commit}:res_rules/_engine.py"], cwd=root,
+                            capture_output=True, text=True, check=True).stdout
+    module = types.ModuleType(f"res_rules._engine_at_{commit[:12]}")
+    module.__package__ = "res_rules"  # its relative imports find today's _errors and _rules
+    exec(compile(source, f"{commit}:res_rules/_engine.py", "exec"), module.__dict__)
+    return module
+
+
+def measure_against(cases: Sequence[Case], commit: str, rounds: int = 3) -> list[Row]:
+    """The adapter at ``commit`` and this one, call by call in turn on the same cases.
+
+    Interleaving makes the comparison fair on a busy machine: both see the same load.
+    """
+    old = _engine_at(commit).infer
+    new = _advice.infer
+    rules = res_rules.load_rules()
+
+    def through(infer: Callable[..., Any], call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            _advice.infer = infer
+            try:
+                return call()
+            finally:
+                _advice.infer = new
+        return run
+
+    rows = []
+    for what, calls in (
+        ("advise(Case, rules=rs)",
+         [lambda c=c: res_rules.advise(c, rules=rules) for c in cases]),
+        ("bevoegd_gezag(rules=rs)",
+         [lambda t=t, p=p: res_rules.bevoegd_gezag(t, p, rules=rules)
+          for t in ("wind", "zon") for p in (0.5, 4.99, 5, 12.6, 49.99, 50, 62, 100, 150)] * 50),
+    ):
+        paired = [f for call in calls for f in (through(old, call), through(new, call))]
+        wall, cpu = _timings(paired, rounds)
+        old_cpu, new_cpu = statistics.fmean(cpu[0::2]), statistics.fmean(cpu[1::2])
+        old_wall, new_wall = statistics.fmean(wall[0::2]), statistics.fmean(wall[1::2])
+        rows += [
+            Row(f"{what} at {commit[:7]}: CPU mean", old_cpu, "µs",
+                f"wall {old_wall:,.0f} µs; interleaved with this branch"),
+            Row(f"{what} on this branch: CPU mean", new_cpu, "µs",
+                f"wall {new_wall:,.0f} µs; {old_cpu / new_cpu:.2f} times faster"),
+        ]
+    return rows
+
+
 def _ratio(rows: list[Row], what: str, baseline: str) -> list[Row]:
     """Note on ``what``'s CPU mean how many times the baseline's CPU mean it is."""
     found = {r.what: r for r in rows}
@@ -329,6 +382,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--label", default="", help="a word for the table, e.g. 'before'")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument("--against", metavar="COMMIT", default=None,
+                        help="also time the adapter (_engine.py) of COMMIT, interleaved")
     parser.add_argument("--only", nargs="*", default=None,
                         help=f"run only these: {', '.join(n for n, _ in MEASUREMENTS)}")
     args = parser.parse_args()
@@ -338,6 +393,11 @@ def main() -> None:
         if args.only is not None and name not in args.only:
             continue
         found = measure(cases, args.quick)
+        for row in found:
+            print(f"{row.what:<45} {row.value:>12,.1f} {row.unit:<4} {row.note}", flush=True)
+        rows.extend(found)
+    if args.against:
+        found = measure_against(cases, args.against)
         for row in found:
             print(f"{row.what:<45} {row.value:>12,.1f} {row.unit:<4} {row.note}", flush=True)
         rows.extend(found)
