@@ -597,9 +597,7 @@ def test_extreme_valid_values_are_advised(mw: float, authority: str) -> None:
     assert res_rules.advise(data).projects[0].bevoegd_gezag == authority
 
 
-@pytest.mark.xfail(reason="_engine.py hands durable-rules floats as JSON with an exponent "
-                          "(1e-05), which its C parser refuses: error code 204", strict=True)
 def test_a_tiny_valid_capacity_is_advised() -> None:
-    """0.00001 MW validates (> 0); the engine should take it too (it cannot yet)."""
+    """0.00001 MW validates (> 0), and the engine takes it too: what validates, advises."""
     advice = res_rules.advise(_with("projects[0].capacity_mw", 0.00001))
     assert advice.projects[0].bevoegd_gezag == "gemeente"
