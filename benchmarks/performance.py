@@ -256,7 +256,7 @@ def measure_baseline(cases: Sequence[Case], rounds: int = 3) -> list[Row]:
     calls = []
     for index, case in enumerate(cases):
         ref = case.reference_date or dt.date.today()
-        facts = [*_advice.case_facts(case, ref), _advice.context_fact(True)]
+        facts = [*_advice.case_facts(case, ref), _advice.context_fact(True, ref)]
         sid = f"b{index}"
         text = baseline.record(facts, sid)
         calls.append(lambda text=text, sid=sid: baseline.run(text, sid))

@@ -18,7 +18,7 @@ from ._casefile import case_from_mapping, case_to_mapping, check_field
 from ._engine import Firing, infer
 from ._errors import CaseError, EngineError, describe, msg
 from ._facts import Case, Project
-from ._rules import TOPICS, Rule, RuleSet, Source, check_lang, load_rules
+from ._rules import Rule, RuleSet, Source, check_lang, load_rules
 from ._vocabulary import NOT_WAIVED, date_number
 from ._words import capitalise, date, number, words
 
@@ -382,17 +382,26 @@ def advise(
     return _assemble(model, ref, include_expected_law, ruleset, firings)
 
 
-def _by_type(firings: Iterable[Firing]) -> dict[str, dict[str, tuple[dict[str, Any], list[str]]]]:
+def _by_type(firings: Iterable[Firing]) -> dict[str, dict[Any, tuple[dict[str, Any], list[str]]]]:
     """Conclusions grouped by type, then by their content, with the rules that reached each."""
-    found: dict[str, dict[str, tuple[dict[str, Any], list[str]]]] = {}
+    found: dict[str, dict[Any, tuple[dict[str, Any], list[str]]]] = {}
     for firing in firings:
-        for conclusion in firing.conclusions:
-            body = {k: v for k, v in conclusion.items() if k != "type"}
-            key = repr(sorted(body.items()))
-            entry = found.setdefault(str(conclusion["type"]), {}).setdefault(key, (body, []))
+        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
+        for conclusion, key in zip(firing.conclusions, keys, strict=True):
+            group = found.setdefault(str(conclusion["type"]), {})
+            entry = group.get(key)
+            if entry is None:
+                body = {k: v for k, v in conclusion.items() if k != "type"}
+                entry = group[key] = (body, [])
             if firing.rule.id not in entry[1]:
                 entry[1].append(firing.rule.id)
     return found
+
+
+def _frozen(body: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A conclusion as a hashable key (its lists as tuples). Conclusions list their keys in one
+    order (the loader sees to that), so equal contents give equal keys."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in body.items())
 
 
 def _one(found: Mapping[str, Any], kind: str, what: str) -> tuple[dict[str, Any], list[str]]:
@@ -471,17 +480,25 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     by_key = _projects(case.projects, found, sorted_rules)
     warnings = _warnings(found, sorted_rules, by_key, ref, ruleset)
 
-    topic_order = {t: i for i, t in enumerate(TOPICS)}
     names = {key: p.project.id for key, p in by_key.items()}
-    explanation: dict[tuple[str, str], Explanation] = {}
+    explanation: dict[tuple[str, Any], Explanation] = {}
     for firing in firings:
         conclusions = tuple({**c, "project": names[c["project"]]} if "project" in c else c
                             for c in firing.conclusions)
-        key = (firing.rule.id, repr(conclusions))
+        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in conclusions)
+        key = (firing.rule.id, keys)
         explanation.setdefault(key, Explanation(firing.rule, conclusions))
-    ordered = sorted(explanation.values(), key=lambda e: (
-        topic_order.get(e.rule.topic, len(topic_order)), ruleset.positions[e.rule.id],
-        repr(e.conclusions)))
+    by_rule: dict[str, list[Explanation]] = {}
+    for entry in explanation.values():
+        by_rule.setdefault(entry.rule.id, []).append(entry)
+    ordered = []
+    # The rule set lists its rules by topic, so its order is the explanation's.
+    for rule_id in sorted(by_rule, key=ruleset.positions.__getitem__):
+        entries = by_rule[rule_id]
+        # A rule that fired for several projects: in the order of their conclusions' words,
+        # whatever the order the engine fired in.
+        ordered += entries if len(entries) == 1 else sorted(entries,
+                                                             key=lambda e: repr(e.conclusions))
 
     return Advice(
         case=case,

@@ -735,19 +735,25 @@ def _cross_checks(cls: type, kwargs: dict[str, Any], path: str, problems: list[P
 
 def case_to_mapping(case: Case) -> dict[str, Any]:
     """The plain-data (JSON-ready) form of a case, as a case file would hold it."""
+    solution = case.solution
+    return {
+        "id": case.id, "theme": case.theme, "scope": case.scope, "title": case.title,
+        "no_consensus_declared_by": case.no_consensus_declared_by,
+        "current_step": case.current_step,
+        "reference_date": _iso(case.reference_date), "deadline": _iso(case.deadline),
+        "solution": {"status": solution.status, "adequate": solution.adequate,
+                     "draagvlak": solution.draagvlak},
+        "agreements": case.agreements, "step2_need": case.step2_need,
+        "res_forecast_twh_2030": case.res_forecast_twh_2030,
+        "projects": [{"id": p.id, "gemeente": p.gemeente, "technology": p.technology,
+                      "capacity_mw": p.capacity_mw, "name": p.name, "status": p.status,
+                      "transferred_to_gemeente": p.transferred_to_gemeente,
+                      "rijk_waived_to": p.rijk_waived_to} for p in case.projects],
+    }
 
-    def plain_value(value: Any) -> Any:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if attrs.has(type(value)):
-            return {a.name: plain_value(getattr(value, a.name))
-                    for a in attrs.fields(type(value))}
-        if isinstance(value, tuple):
-            return [plain_value(v) for v in value]
-        return value
 
-    result: dict[str, Any] = plain_value(case)
-    return result
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 __all__ = ["Case", "Project", "Solution", "case_from_mapping", "case_to_mapping", "check_field",

@@ -100,16 +100,18 @@ import attrs
 import durable_rules_engine as _c  # type: ignore[import-not-found]  # C extension, no types
 
 from ._errors import EngineError, RuleFileError
-from ._rules import Rule, RuleSet, substitute
+from ._rules import Rule, RuleSet, fact_type_of, substitute, template_reference
 
 
 @attrs.frozen
 class Firing:
-    """One firing of one rule: the facts it matched and what it concluded."""
+    """One firing of one rule: the facts it matched and what it concluded. ``keys`` holds each
+    conclusion's canonical JSON (equal conclusions have equal keys), for grouping them."""
 
     rule: Rule
     bindings: Mapping[str, Mapping[str, Any]]
     conclusions: tuple[Mapping[str, Any], ...]
+    keys: tuple[str, ...] = ()
 
 
 # --- JSON the way durable's C parser reads it -----------------------------------------------
@@ -419,11 +421,19 @@ class _Template:
     a constant conclusion, serialised once.
     """
 
-    __slots__ = ("body", "constant", "keys", "pieces", "slots", "template")
+    __slots__ = ("asserted", "body", "constant", "fills", "keys", "pieces", "slots",
+                 "template")
 
-    def __init__(self, template: Mapping[str, Any]) -> None:
+    def __init__(self, template: Mapping[str, Any], consumed: frozenset[str]) -> None:
         self.template = template
         self.keys = frozenset(template)
+        #: Whether the conclusion goes back into the engine: only when some rule's condition
+        #: tests facts of its type (an action or a warning no rule reads is only recorded).
+        self.asserted = template.get("type") in consumed
+        #: (key, alias, field) for a value read from a matched fact, (key, None, value) else:
+        #: what ``substitute`` does, worked out once.
+        self.fills = tuple((key, *reference) if (reference := template_reference(value))
+                           else (key, None, value) for key, value in template.items())
         reads = {key for key in template if _reads({key: template[key]})}
         #: The conclusion when it reads no matched fact (the same every firing), else None.
         self.constant = None if reads else substitute(template, _Reads())
@@ -450,7 +460,8 @@ class _Template:
     def conclude(self, bindings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         if self.constant is not None:
             return dict(self.constant)
-        return substitute(self.template, bindings)
+        return {key: bindings[alias].get(field) if alias is not None else field
+                for key, alias, field in self.fills}
 
     def json(self, conclusion: Mapping[str, Any]) -> str:
         """The conclusion's body (as :func:`_body` writes it), from the pieces when it can."""
@@ -488,12 +499,19 @@ class _Compiled:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.names = {f"r{i}": rule for i, rule in enumerate(ruleset.rules)}
-        self.actions = {name: (rule, tuple(_Template(t) for t in rule.then))
+        consumed = frozenset(fact_type_of(condition) or "" for rule in ruleset.rules
+                             for items in rule.when.values() for item in items
+                             for condition in item.values())
+        self.actions = {name: (rule, tuple(_Template(t, consumed) for t in rule.then))
                         for name, rule in self.names.items()}
         self.handle: int = _compile(ruleset, self.names)
         #: Sessions that may hold a state in the engine, by sid (closed on the next call when
         #: their call is gone: an interrupt inside ``infer``'s ``finally``, or a fork).
         self.open: dict[str, _Session] = {}
+        #: A session whose state is empty again (every fact it held retracted), for the next
+        #: call: creating a session's state in durable (it clears about 8 KB per condition of
+        #: every rule) costs more than the rest of a call.
+        self.idle: str | None = None
 
 
 def _definitions(ruleset: RuleSet, names: Mapping[str, Rule]) -> dict[str, str]:
@@ -623,21 +641,28 @@ def infer(ruleset: RuleSet, facts: Sequence[Mapping[str, Any]]) -> list[Firing]:
     """
     with _LOCK:
         compiled = _compiled(ruleset)
-        session = _Session(compiled, str(next(_COUNTER)))
+        reused, compiled.idle = compiled.idle, None
+        session = _Session(compiled, reused or str(next(_COUNTER)), reused=reused is not None)
         _ACTIVE.add(session.sid)
+        emptied = False
         try:
-            return session.run(facts)
+            firings = session.run(facts)
+            emptied = session.retract_all()
+            return firings
         finally:
             _ACTIVE.discard(session.sid)
-            if session.sid in compiled.open:
+            if emptied:
+                compiled.open.pop(session.sid, None)
+                compiled.idle = session.sid
+            elif session.sid in compiled.open:
                 _close(session)
 
 
 class _Session:
     __slots__ = ("actions", "asserted", "compiled", "facts", "firings", "handle", "prefix",
-                 "sid", "started")
+                 "sid", "started", "texts")
 
-    def __init__(self, compiled: _Compiled, sid: str) -> None:
+    def __init__(self, compiled: _Compiled, sid: str, *, reused: bool = False) -> None:
         self.compiled = compiled
         self.handle = compiled.handle
         self.actions = compiled.actions
@@ -646,15 +671,20 @@ class _Session:
         self.facts: list[Mapping[str, Any]] = []
         self.asserted: set[str] = set()
         self.firings: list[Firing] = []
-        #: Whether an action has started in durable (see :func:`_close`).
-        self.started = False
+        #: Every fact as asserted, to retract it again when the call is done.
+        self.texts: list[str] = []
+        #: Whether an action has started in durable (see :func:`_close`); a reused session
+        #: has had actions before.
+        self.started = reused
 
     def _assert(self, fact: Mapping[str, Any], body: str) -> int:
         """Assert one fact (its canonical ``body``); durable's state offset of the session."""
         number = len(self.facts)
         self.facts.append(fact)
+        text = f'{{"id":{number}{self.prefix}{body}}}'
+        self.texts.append(text)
         try:
-            code, offset = _c.assert_fact(self.handle, f'{{"id":{number}{self.prefix}{body}}}')
+            code, offset = _c.assert_fact(self.handle, text)
         except Exception as exc:
             raise EngineError(f"durable-rules refused the fact {dict(fact)}: {_explain(exc)}"
                               ) from None
@@ -690,6 +720,20 @@ class _Session:
                 messages = _c.complete_and_start_action(handle, offset)
         return self.firings
 
+    def retract_all(self) -> bool:
+        """Retract every fact of this call, last first, so the session is empty for the next
+        call; False (and the session is deleted instead) when anything is not as expected."""
+        handle = self.handle
+        try:
+            for text in reversed(self.texts):
+                _, offset = _c.retract_fact(handle, text)
+                if _c.start_action_for_state(handle, offset) is not None:
+                    return False  # a rule fired on a retraction: start afresh next time
+        except Exception:  # durable refused a retraction: this session is not reused
+            return False
+        # Only a session in which an action has started may be deleted later (see _close).
+        return self.started
+
     def _act(self, messages: str) -> None:
         """Run one action: the rule's conclusions from the facts it matched, asserted once."""
         # {"r7":{"c":{"id":0,"sid":...},"r":{"id":4,...}}}: each matched fact is the one with
@@ -711,11 +755,11 @@ class _Session:
                 bindings[alias] = facts[int(part[:part.index(",")])]
                 alias = part[part.rindex('"', 0, -2) + 1:-2]
             conclusions = tuple([t.conclude(bindings) for t in templates])
-            self.firings.append(Firing(rule, bindings, conclusions))
+            keys = tuple([t.json(c) for t, c in zip(templates, conclusions, strict=True)])
+            self.firings.append(Firing(rule, bindings, conclusions, keys))
             asserted = self.asserted
-            for template, conclusion in zip(templates, conclusions, strict=True):
-                body = template.json(conclusion)
-                if body not in asserted:
+            for template, conclusion, body in zip(templates, conclusions, keys, strict=True):
+                if template.asserted and body not in asserted:
                     asserted.add(body)
                     self._assert(conclusion, body)
         except Exception as exc:

@@ -12,6 +12,7 @@ rejects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib.resources
 import math
@@ -122,8 +123,17 @@ class Source:
     url: str | None = None
     short: str | None = None
 
+    #: The fields that are set, worked out once (a source never changes).
+    _fields: Mapping[str, Any] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_fields", {
+            k: v for k, v in (("document", self.document), ("title", self.title),
+                              ("quote", self.quote), ("citation", self.citation),
+                              ("url", self.url), ("short", self.short)) if v is not None})
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in attrs.asdict(self).items() if v is not None}
+        return dict(self._fields)
 
 
 @attrs.frozen
@@ -233,11 +243,12 @@ def example_path(name: str) -> Path:
     return path
 
 
+@functools.cache
 def default_rules_dir() -> Path:
     """The rule files shipped in the wheel, or ``rules/`` beside the package in a checkout."""
     shipped = importlib.resources.files("res_rules") / "rules"
     if shipped.is_dir():
-        return Path(str(shipped))
+        return Path(str(shipped)).resolve()
     return Path(__file__).resolve().parent.parent / "rules"
 
 
@@ -249,6 +260,8 @@ class _Cached:
 
 
 _CACHE: dict[str, _Cached] = {}
+#: The cache key of the default (shipped) rule set.
+_DEFAULT = "<default>"
 _CACHE_LOCK = threading.Lock()
 
 
@@ -271,9 +284,14 @@ def load_rules(directory: str | os.PathLike[str] | None = None, *,
     ``reload=True`` the files are looked at now. When a file changed, the rule set is loaded
     anew, so an edited rule is seen without restarting.
     """
-    path = (Path(directory) if directory is not None else default_rules_dir()).resolve()
-    key = str(path)
     now = time.monotonic()
+    if directory is None and not reload:
+        # The hot path: advise() asks for the default rule set on every call.
+        cached = _CACHE.get(_DEFAULT)
+        if cached is not None and now - cached.checked < RECHECK_SECONDS:
+            return cached.ruleset
+    path = default_rules_dir() if directory is None else Path(directory).resolve()
+    key = _DEFAULT if directory is None else str(path)
     recheck = RECHECK_SECONDS if directory is None else 0.0
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
@@ -750,7 +768,9 @@ class _Checker:
             if group and item is not None and str(item) not in self.labels.get(group, {}):
                 raise RuleFileError(file, f"{where}.{key}",
                                     f"{item!r} has no label in ruleset.yaml labels.{group}")
-        return data
+        # One key order for every conclusion (type first, then by name), however a rule file
+        # writes it: equal conclusions are then equal item by item, cheaply.
+        return {"type": kind, **{k: data[k] for k in sorted(data) if k != "type"}}
 
 
 def fact_type_of(expression: Any) -> str | None:
@@ -784,6 +804,12 @@ def _regimes_of(when: Mapping[str, Any], then: tuple[Mapping[str, Any], ...]) ->
             for condition in item.values():
                 walk(condition)
     return tuple(dict.fromkeys(found))
+
+
+def template_reference(value: Any) -> tuple[str, str] | None:
+    """``(alias, field)`` when ``value`` is a ``$alias.field`` template, else ``None``."""
+    match = _TEMPLATE.fullmatch(value) if isinstance(value, str) else None
+    return (match.group(1), match.group(2)) if match else None
 
 
 def substitute(template: Mapping[str, Any], bindings: Mapping[str, Mapping[str, Any]]

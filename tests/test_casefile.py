@@ -601,3 +601,17 @@ def test_a_tiny_valid_capacity_is_advised() -> None:
     """0.00001 MW validates (> 0), and the engine takes it too: what validates, advises."""
     advice = res_rules.advise(_with("projects[0].capacity_mw", 0.00001))
     assert advice.projects[0].bevoegd_gezag == "gemeente"
+
+
+def test_the_mapping_form_has_every_field_of_the_model() -> None:
+    """case_to_mapping writes out every field of Case, Solution and Project (a field added to
+    the model and forgotten there would fail here)."""
+    import attrs
+
+    case = res_rules.load_case(EXAMPLES / "energiewet-drie-projecten.yaml")
+    mapping = res_rules.case_to_mapping(case)
+    names = {cls.__name__: [a.name for a in attrs.fields(cls)]
+             for cls in (res_rules.Case, res_rules.Solution, res_rules.Project)}
+    assert (list(mapping), list(mapping["solution"]), list(mapping["projects"][0]),
+            res_rules.case_from_mapping(mapping) == case) == (
+        names["Case"], names["Solution"], names["Project"], True)

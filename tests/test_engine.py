@@ -232,23 +232,23 @@ def test_concurrent_calls_are_serialised_and_agree() -> None:
 
 
 def _raising(error: BaseException) -> Callable[..., Any]:
-    def substitute_raising(*_: Any) -> Any:
+    def conclude_raising(*_: Any) -> Any:
         raise error
 
-    return substitute_raising
+    return conclude_raising
 
 
 def test_an_exception_inside_a_rule_action_names_the_rule(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An error in a rule's action is an EngineError naming the rule, in words and as data."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine, "substitute", _raising(RuntimeError("boom")))
+    monkeypatch.setattr(_engine._Template, "conclude", _raising(RuntimeError("boom")))
     with pytest.raises(EngineError) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     error = raised.value
-    assert (error.rule, "boom" in str(error), "bevoegd.wro.wind.provincie" in str(error),
+    assert (error.rule, "boom" in str(error), "recht.ew1998_wro" in str(error),
             _open_sessions(), _held_by_durable(_last_sid())) == (
-        "bevoegd.wro.wind.provincie", True, True, 0, False)
+        "recht.ew1998_wro", True, True, 0, False)
 
 
 def test_an_engine_error_keeps_its_rule_through_pickling() -> None:
@@ -267,7 +267,7 @@ def test_an_interrupt_in_an_action_passes_through_unchanged(
         capsys: pytest.CaptureFixture[str], interrupt: BaseException) -> None:
     """Ctrl-C in an action reaches the caller as itself, silently, and the session is gone."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine, "substitute", _raising(interrupt))
+    monkeypatch.setattr(_engine._Template, "conclude", _raising(interrupt))
     with pytest.raises(type(interrupt)) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     sid = _last_sid()
@@ -285,11 +285,13 @@ def test_a_real_sigint_during_an_action_raises_keyboardinterrupt_from_infer(
     rules = res_rules.load_rules()
     _engine.check_ruleset(rules)
 
-    def substitute_with_sigint(*args: Any) -> Any:
-        signal.raise_signal(signal.SIGINT)
-        return substitute(*args)
+    conclude = _engine._Template.conclude
 
-    monkeypatch.setattr(_engine, "substitute", substitute_with_sigint)
+    def conclude_with_sigint(self: Any, bindings: Any) -> Any:
+        signal.raise_signal(signal.SIGINT)
+        return conclude(self, bindings)
+
+    monkeypatch.setattr(_engine._Template, "conclude", conclude_with_sigint)
     with pytest.raises(KeyboardInterrupt):
         res_rules.advise(res_rules.load_case(EXAMPLES / "planuitval-windpark-start.yaml"))
     monkeypatch.undo()
@@ -318,7 +320,7 @@ def test_80000_failing_calls_leave_no_session_behind(monkeypatch: pytest.MonkeyP
             continue
         caught += 1
     for error in (RuntimeError("boom"), KeyboardInterrupt()) * 10_000:
-        monkeypatch.setattr(_engine, "substitute", _raising(error))
+        monkeypatch.setattr(_engine._Template, "conclude", _raising(error))
         with contextlib.suppress(EngineError, KeyboardInterrupt):
             _engine.infer(rules, [project, context_fact(True, WRO)])
             continue
