@@ -14,11 +14,15 @@ the verifier checks:
 - failing actions: a rule whose action raises is reported with the combination;
 - dead rules: every rule fires in at least one combination.
 
-Part A crosses every case field completely, without projects, the context (reference date and
-expected law) rotating. Part B crosses every project field with every context, the case around
-the project rotating over scope, step and forecast. Part C crosses every scope, step and
-forecast with every technology, capacity and project status, the context, transfer and waiver
-rotating.
+Part A advises cases without projects. What each rule can see is worked out from the rules
+themselves: the case fields it tests and, through the facts other rules conclude, the fields
+those depend on. The largest such set is crossed in full (with every field that shares a rule
+with two others outside it); every other field cycles through its classes along a crossed field
+no rule of its own depends on, so that for every rule every combination of the fields it
+depends on occurs. Part B crosses every project field with every context (reference date and
+expected law), the case around the project rotating over scope, step and forecast. Part C
+crosses every scope, step and forecast with every technology, capacity and project status, the
+context, transfer and waiver rotating.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import math
 import multiprocessing
 import os
 from collections import Counter
@@ -36,7 +41,7 @@ import attrs
 
 from ._engine import Firing, infer
 from ._errors import EngineError
-from ._rules import RuleSet
+from ._rules import RuleSet, fact_type_of
 from ._vocabulary import INPUT_FACTS, FactField, date_number, number_date
 
 MISSING = object()
@@ -211,17 +216,126 @@ def _describe(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _closures(rs: RuleSet) -> list[frozenset[str]]:
+    """For each rule that can fire without projects, the case dimensions its firing depends
+    on: the case fields it tests, and those every derived fact it joins on depends on (to a
+    fixed point). Rules that need a project are parts B and C's concern."""
+    def field_dim(name: str) -> str:
+        return "solution" if name in _SOLUTION else name
+
+    reads: dict[str, tuple[set[str], set[str]]] = {}
+    with_project: set[str] = set()  # rules that need a project fact, directly or not
+    for rule in rs.rules:
+        fields: set[str] = set()
+        derived: set[str] = set()
+        for items in rule.when.values():
+            for item in items:
+                for condition in item.values():
+                    kind = fact_type_of(condition) or ""
+                    if kind == "case":
+                        fields |= {field_dim(f) for f in _fields_tested(condition)}
+                    elif kind == "context":
+                        fields.add("context")
+                    elif kind == "project":
+                        with_project.add(rule.id)
+                    else:
+                        derived.add(kind)
+        reads[rule.id] = (fields, derived)
+    project_types: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for rule in rs.rules:
+            if rule.id in with_project or reads[rule.id][1] & project_types:
+                with_project.add(rule.id)
+                new = {str(c["type"]) for c in rule.then} - project_types
+                # A type is project-bound only when no rule concludes it without a project.
+                new = {t for t in new if all(r.id in with_project for r in rs.rules
+                                             if any(c["type"] == t for c in r.then))}
+                if new:
+                    project_types |= new
+                    changed = True
+    reads = {rule_id: read for rule_id, read in reads.items() if rule_id not in with_project}
+    depends: dict[str, set[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for rule in rs.rules:
+            if rule.id not in reads:
+                continue
+            fields, derived = reads[rule.id]
+            closure = fields.union(*(depends.get(t, set()) for t in derived))
+            for conclusion in rule.then:
+                known = depends.setdefault(str(conclusion["type"]), set())
+                if not closure <= known:
+                    known |= closure
+                    changed = True
+    return [frozenset(fields.union(*(depends.get(t, set()) for t in derived)))
+            for fields, derived in reads.values()]
+
+
+def _fields_tested(expression: Any) -> Iterator[str]:
+    if isinstance(expression, dict):
+        for key, operand in expression.items():
+            if key in ("$and", "$or"):
+                for sub in operand:
+                    yield from _fields_tested(sub)
+            elif key.startswith("$"):
+                yield from operand
+            elif key != "type":
+                yield key
+
+
+def _covering(dims: Mapping[str, list[list[Any]]], closures: Sequence[frozenset[str]]
+              ) -> tuple[list[str], dict[str, str]]:
+    """Which dimensions to cross in full (the core) and, for each other dimension, the core
+    dimension whose value index picks its class (its carrier).
+
+    Every rule's dependencies then occur in every combination of their classes: a rule's
+    dimensions are either all in the core, or all but one, whose carrier the rule does not
+    depend on and which has at least as many classes, so that the one cycles through all its
+    classes under every combination of the rest.
+    """
+    size = {n: len(c) for n, c in dims.items()}
+    core = set(max(closures, key=lambda k: (math.prod(size[n] for n in k if n in size),
+                                            sorted(k)), default=frozenset()))
+    core &= set(dims)
+    while True:
+        outside = [k - core for k in closures]
+        grow = next((k for k in outside if len(k & set(dims)) > 1), None)
+        if grow is None:
+            break
+        core |= grow & set(dims)
+    carriers: dict[str, str] = {}
+    for name in dims:
+        if name in core:
+            continue
+        touching = [k for k in closures if name in k]
+        candidates = [c for c in sorted(core) if size[c] >= size[name]
+                      and not any(c in k for k in touching)]
+        if candidates:
+            carriers[name] = max(candidates, key=lambda c: size[c])
+        else:
+            core.add(name)
+    return [n for n in dims if n in core], carriers
+
+
 def _combinations(rs: RuleSet) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """(description, facts) for every combination of parts A, B and C (module docstring)."""
     literals = _literals(rs)
     dims = _case_dimensions(literals)
     contexts = _context_classes(literals)
-    names = list(dims)
-    # Part A: every case combination, no projects; the context rotates.
-    for index, choice in enumerate(itertools.product(*(range(len(dims[n])) for n in names))):
-        values = {n: dims[n][c][index % len(dims[n][c])] for n, c in zip(names, choice,
-                                                                          strict=True)}
-        law, day = contexts[index % len(contexts)]
+    core, carriers = _covering({**dims, "context": [[c] for c in contexts]}, _closures(rs))
+    # Part A: every combination of the core dimensions, no projects; each other dimension
+    # cycles with its carrier, and the context rotates where it is not in the core.
+    every = {**dims, "context": [[c] for c in contexts]}
+    for index, choice in enumerate(itertools.product(*(range(len(every[n])) for n in core))):
+        picked = dict(zip(core, choice, strict=True))
+        for name, carrier in carriers.items():
+            picked[name] = picked[carrier] % len(every[name])
+        values = {n: every[n][c][index % len(every[n][c])] for n, c in picked.items()}
+        law, day = values.pop("context")
+        values = {n: values[n] for n in dims}
         values.update(expected_law=law, reference_date=day)
         yield values, [_case_fact(values), _context_fact(law, day)]
     # Part B: every project combination under every context; the case around it rotates over
@@ -280,13 +394,13 @@ def _check(firings: Sequence[Firing], projects: Iterable[Mapping[str, Any]]
     problems: list[tuple[str, str, tuple[str, ...]]] = []
     values: dict[tuple[str, ...], dict[str, set[str]]] = {}
     for firing in firings:
-        for conclusion in firing.conclusions:
+        # The engine gives each conclusion's canonical JSON: equal values, equal text.
+        texts = firing.keys or tuple(json.dumps(c, sort_keys=True) for c in firing.conclusions)
+        for conclusion, body in zip(firing.conclusions, texts, strict=True):
             kind = str(conclusion["type"])
             if kind not in _SINGLE:
                 continue
             key = (kind, *(str(conclusion[k]) for k in _SINGLE[kind]))
-            body = json.dumps({k: v for k, v in conclusion.items() if k != "type"},
-                              sort_keys=True)
             values.setdefault(key, {}).setdefault(body, set()).add(firing.rule.id)
     for key, bodies in values.items():
         if len(bodies) > 1:
