@@ -210,6 +210,9 @@ class Advice:
             "alternatives": list(self.alternatives),
             "grounds": [g.value for g in self.grounds],
             "step2_instrument": self.step2_instrument.value if self.step2_instrument else None,
+            # True when step 2 comes next and its instrument is still to be chosen.
+            "step2_choice_open": self.step2_instrument is not None
+            and self.step2_instrument.value is None,
             "actions": [
                 {"code": a.code, "actor": self.actor(a), "actor_text": rs.label(
                     "actor", self.actor(a), lang), "text": self.action_sentence(a, lang),

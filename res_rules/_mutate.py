@@ -334,10 +334,22 @@ def _probe_rule(rule: Rule, probe: tuple[Any, ...], name: str) -> Rule:
 
 # --- The baseline: the original rule set over the partition ---------------------------------
 
+#: The conclusions an advice shows: the law, the recommendation and next step, the step-2
+#: instrument (or that it is still open), actions, the competence per project (statutory and
+#: final), the RES-target verdict, warnings, and the reasons that apply. Findings on the way
+#: there (resolved or not, a reason that does not apply) only shape the justification.
+_SHOWN = frozenset({"regime", "recommendation", "next_step", "step2_instrument", "action",
+                    "competence", "competence_basis", "res_target", "warning"})
+
+
 def _digest(firings: Sequence[Firing]) -> frozenset[str]:
-    """What an advice says, from its firings: every conclusion but the rules' own ids."""
-    return frozenset(json.dumps(dict(c), sort_keys=True, default=str)
-                     for f in firings for c in f.conclusions)
+    """What an advice says, from its firings (their canonical JSON): the conclusions it shows,
+    not which rules drew them."""
+    return frozenset(
+        key for f in firings
+        for c, key in zip(f.conclusions, f.keys or [json.dumps(c, sort_keys=True)
+                                                     for c in f.conclusions], strict=True)
+        if c["type"] in _SHOWN or (c["type"] == "ground" and c.get("present") is True))
 
 
 @attrs.define

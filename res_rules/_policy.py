@@ -68,6 +68,7 @@ def observed(advice: Mapping[str, Any]) -> dict[str, Any]:
         "alternatives": advice["alternatives"],
         "grounds": advice["grounds"],
         "step2_instrument": advice["step2_instrument"],
+        "step2_choice_open": advice["step2_choice_open"],
         "actions": [a["code"] for a in advice["actions"]],
         "projects": [{"id": p["id"], "bevoegd_gezag": p["bevoegd_gezag"]}
                      for p in advice["projects"]],
