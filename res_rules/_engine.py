@@ -106,7 +106,8 @@ from ._rules import Rule, RuleSet, fact_type_of, substitute, template_reference
 @attrs.frozen
 class Firing:
     """One firing of one rule: the facts it matched and what it concluded. ``keys`` holds each
-    conclusion's canonical JSON (equal conclusions have equal keys), for grouping them."""
+    conclusion's canonical JSON fields (keys sorted, without the braces; equal conclusions have
+    equal keys), for grouping them."""
 
     rule: Rule
     bindings: Mapping[str, Mapping[str, Any]]
@@ -618,6 +619,28 @@ def _close(session: _Session) -> None:
         if _COMPILED.get(compiled.ruleset.fingerprint) is compiled:
             del _COMPILED[compiled.ruleset.fingerprint]
     compiled.open.pop(sid, None)
+
+
+def release(ruleset: RuleSet) -> None:
+    """Free ``ruleset``'s compiled form in durable-rules, if this process has one.
+
+    A rule set stays compiled for the life of the process, which is right for the few a
+    program uses; a caller that makes many short-lived ones (mutation testing makes one per
+    mutant, about 1 MB each in durable) releases each when done. The next call with it simply
+    compiles again.
+    """
+    with _LOCK:
+        compiled = _COMPILED.pop(ruleset.fingerprint, None)
+        if compiled is None:
+            return
+        for session in list(compiled.open.values()):
+            _close(session)
+        try:
+            if compiled.idle is not None:
+                _c.delete_state(compiled.handle, compiled.idle)
+            _c.delete_ruleset(compiled.handle)
+        except Exception:  # freeing memory: nothing is left to get wrong
+            pass
 
 
 def check_ruleset(ruleset: RuleSet) -> None:

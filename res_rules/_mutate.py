@@ -35,7 +35,7 @@ import attrs
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from ._engine import Firing, check_ruleset, infer
+from ._engine import Firing, check_ruleset, infer, release
 from ._errors import ResRulesError
 from ._policy import (
     INVARIANTS,
@@ -499,9 +499,20 @@ def classify(rs: RuleSet, mutant: Mutant, checks: Checks, base: _Baseline) -> Re
     change."""
     try:
         mutated = apply(rs, mutant)
+    except ResRulesError as exc:
+        return Result(mutant, "killed", killed_by=f"loader: {exc}")
+    try:
         check_ruleset(mutated)
     except ResRulesError as exc:
         return Result(mutant, "killed", killed_by=f"loader: {exc}")
+    try:
+        return _checked(rs, mutated, mutant, checks, base)
+    finally:
+        release(mutated)  # one compiled rule set per mutant would otherwise add up
+
+
+def _checked(rs: RuleSet, mutated: RuleSet, mutant: Mutant, checks: Checks, base: _Baseline
+             ) -> Result:
     failure = _first_failure(checks.examples, mutated) or _first_failure(
         checks.scenarios, mutated)
     if failure is not None:
@@ -550,8 +561,13 @@ def _example(rs: RuleSet, mutated: RuleSet, base: _Baseline, differing: Sequence
     values, facts = base.combos[number]
     before, after = (_digest(infer(r, facts)) for r in (rs, mutated))
     return {"case": _describe(values),
-            "before": sorted(json.loads(c) for c in before - after),
-            "after": sorted(json.loads(c) for c in after - before)}
+            "before": [_conclusion(c) for c in sorted(before - after)],
+            "after": [_conclusion(c) for c in sorted(after - before)]}
+
+
+def _conclusion(key: str) -> Any:
+    """A conclusion back from its key (the engine's keys are its fields without braces)."""
+    return json.loads(key if key.startswith("{") else "{" + key + "}")
 
 
 # --- Running all mutants ----------------------------------------------------------------------
@@ -575,6 +591,11 @@ def run(rs: RuleSet, *, checks: Checks | None = None, workers: int | None = None
     original = _first_failure(checks.examples, rs) or _first_failure(checks.scenarios, rs)
     if original is not None:
         raise ResRulesError(f"the rule set itself fails {original.check}: {original.detail}")
+    broken = _invariant_failure(rs) if checks.invariants else None
+    if broken is not None:
+        raise ResRulesError(f"the rule set itself fails {broken}; the invariants are the "
+                            "shipped procedure's (res_rules._policy): leave them out with "
+                            "--no-invariants for a rule set that means something else")
     every = generate(rs)
     chosen = every if quick is None else sorted(
         random.Random(seed).sample(every, min(quick, len(every))), key=lambda m: m.id)

@@ -8,6 +8,7 @@ import importlib.util
 import itertools
 import json
 import shutil
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -119,7 +120,8 @@ def _generated_cases(count: int, seed: int) -> list[res_rules.Case]:
                                                   ROOT / "benchmarks" / "jsonl_batch.py")
     if spec is None or spec.loader is None:
         raise FileNotFoundError(ROOT / "benchmarks" / "jsonl_batch.py")
-    module = importlib.util.module_from_spec(spec)
+    module = sys.modules.get("jsonl_batch") or importlib.util.module_from_spec(spec)
+    sys.modules["jsonl_batch"] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     return [res_rules.case_from_mapping(c) for c in module.generate(count, seed)]
 
@@ -178,6 +180,24 @@ def test_an_edited_copy_of_the_rules_is_registered_beside_the_shipped_one(tmp_pa
                (res_rules.load_rules(copy), res_rules.load_rules())]
     assert advices[0].recommendation == advices[1].recommendation
     assert advices[0].ruleset.fingerprint != advices[1].ruleset.fingerprint
+
+
+def test_a_released_rule_set_is_freed_and_compiles_again_when_used(tmp_path: Path) -> None:
+    """release() frees a rule set's compiled form (mutation testing makes one per mutant);
+    advising with it afterwards compiles it again and gives the same advice."""
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    (copy / "grounds.yaml").write_text((copy / "grounds.yaml").read_text() + "\n# released\n")
+    rules = res_rules.load_rules(copy)
+    case = res_rules.load_case(EXAMPLES / "mediation-zonder-draagvlak.yaml")
+    before = res_rules.advise(case, rules=rules).to_dict()
+    assert rules.fingerprint in _engine._COMPILED
+    _engine.release(rules)
+    _engine.release(rules)  # twice is harmless
+    assert rules.fingerprint not in _engine._COMPILED
+    assert res_rules.advise(case, rules=rules).to_dict() == before
+    assert res_rules.load_rules().fingerprint in _engine._COMPILED  # the others stay
+    _engine.release(rules)
 
 
 def _last_sid() -> str:
