@@ -534,13 +534,15 @@ def serve_command(host: str, port: int, workers: int) -> None:
               default="text", show_default=True, help="Output format. Example: --format json")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=0.95, show_default=True,
               help="Exit 1 when the score is below this. Example: --min-score 0.98")
-@click.option("--quick", is_flag=True,
-              help="A fixed sample of 50 mutants instead of all (for CI). Example: --quick")
+@click.option("--quick", type=click.IntRange(min=1), is_flag=False, flag_value=50,
+              default=None, metavar="[N]",
+              help="A fixed sample of N mutants (50 when N is left out) instead of all, for "
+                   "CI. Example: --quick")
 @click.option("--no-invariants", is_flag=True,
               help="Leave the property checks out (faster, weaker). Example: --no-invariants")
 @lang_option("the report")
 def mutate_command(rules_dir: str | None, tests: tuple[str, ...], workers: int | None,
-                   fmt: str, min_score: float, quick: bool, no_invariants: bool,
+                   fmt: str, min_score: float, quick: int | None, no_invariants: bool,
                    lang: str) -> None:
     """How good are the policy checks? Change the rule set one term at a time and see which
     changes the checks (examples, scenarios, invariants, verify) notice.
@@ -560,7 +562,7 @@ def mutate_command(rules_dir: str | None, tests: tuple[str, ...], workers: int |
 
     rs = load_rules(rules_dir)
     checks = Checks.load([Path(t) for t in tests] or None, invariants=not no_invariants)
-    report = run(rs, checks=checks, workers=workers, quick=50 if quick else None)
+    report = run(rs, checks=checks, workers=workers, quick=quick)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
