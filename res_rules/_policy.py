@@ -36,7 +36,7 @@ RECOMMENDATIONS = frozenset({"niet_van_toepassing", "consensus_zoeken", "start_p
                              "afronden", "bevoegd_gezag_beslist", "opschalen", "voortzetten"})
 RANK = {"gemeente": 0, "provincie": 1, "rijk": 2}
 #: The parts of an advice that scenarios and example files compare as sets.
-SET_KEYS = ("alternatives", "grounds", "actions", "warnings")
+SET_KEYS = ("alternatives", "grounds", "actions", "deadline_actions", "warnings")
 
 
 class Violation(AssertionError):
@@ -70,6 +70,9 @@ def observed(advice: Mapping[str, Any]) -> dict[str, Any]:
         "step2_instrument": advice["step2_instrument"],
         "step2_choice_open": advice["step2_choice_open"],
         "actions": [a["code"] for a in advice["actions"]],
+        # The actions that ask for a deadline for the step they start.
+        "deadline_actions": [a["code"] for a in advice["actions"]
+                             if a["deadline_step"] is not None],
         "projects": [{"id": p["id"], "bevoegd_gezag": p["bevoegd_gezag"]}
                      for p in advice["projects"]],
         "res_target_at_risk": advice["res_target"]["at_risk"],
