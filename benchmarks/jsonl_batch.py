@@ -1,9 +1,12 @@
 """Benchmark: a batch of generated cases through `res-rules advise --jsonl`.
 
-Measures wall time, cases per second and the peak memory (max RSS) of the child process, and
+Streams the cases into the command's stdin, measures wall time, cases per second and the
+resident set size of the command's process tree (workers included) sampled while it runs, and
 prints a Markdown row for benchmarks/RESULTS.md. Run from the repository root:
 
-    python benchmarks/jsonl_batch.py --cases 10000
+    python benchmarks/jsonl_batch.py --cases 10000 [--workers 2]
+
+``performance.py`` runs it with one and with two workers; ``soak.py`` streams a million lines.
 
 The cases are drawn from the fact model's own value lists with a fixed seed, so every run
 advises the same batch; all are valid, so the exit code must be 0.
@@ -16,12 +19,13 @@ import datetime as dt
 import json
 import platform
 import random
-import resource
 import shutil
 import subprocess
 import sys
-import tempfile
+import threading
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,29 +72,104 @@ def generate(count: int, seed: int) -> list[dict[str, Any]]:
     return cases
 
 
+def rss_tree_mib(pid: int) -> float:
+    """Resident set size of ``pid`` and all its descendants (worker processes), in MiB; 0 when
+    it has ended. Linux ``/proc`` only."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status", encoding="ascii") as status:
+                total += next((int(line.split()[1]) for line in status
+                               if line.startswith("VmRSS:")), 0)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One run of ``res-rules advise --jsonl``: lines out, seconds, and the process tree's RSS
+    sampled while it ran (MiB), with the line count each sample was taken at."""
+
+    lines: int
+    seconds: float
+    samples: tuple[tuple[int, float], ...]
+    returncode: int
+    stderr: str
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds if self.seconds else 0.0
+
+    @property
+    def peak_mib(self) -> float:
+        return max((rss for _, rss in self.samples), default=0.0)
+
+
+def run_batch(lines: Iterable[str], *, workers: int = 1, sample_every: float = 0.5) -> Batch:
+    """Stream ``lines`` (one JSON case each, newline included) into ``res-rules advise --jsonl -
+    --workers N`` as they come, count the advice lines that come back and sample the RSS of the
+    process tree every ``sample_every`` seconds."""
+    script = shutil.which("res-rules", path=str(Path(sys.executable).parent)) or "res-rules"
+    process = subprocess.Popen([script, "advise", "--jsonl", "-", "--workers", str(workers)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    counted = [0]
+    samples: list[tuple[int, float]] = []
+    errors: list[bytes] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for _ in process.stdout:
+            counted[0] += 1
+
+    def sample() -> None:
+        while process.poll() is None:
+            samples.append((counted[0], rss_tree_mib(process.pid)))
+            time.sleep(sample_every)
+
+    def collect_errors() -> None:
+        assert process.stderr is not None
+        errors.append(process.stderr.read())
+
+    threads = [threading.Thread(target=target, daemon=True)
+               for target in (read, sample, collect_errors)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for line in lines:
+        process.stdin.write(line.encode())
+    process.stdin.close()
+    process.wait()
+    seconds = time.perf_counter() - start
+    for thread in threads:
+        thread.join()
+    return Batch(counted[0], seconds, tuple(samples), process.returncode,
+                 b"".join(errors).decode(errors="replace"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2022)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    script = shutil.which("res-rules", path=str(Path(sys.executable).parent)) or "res-rules"
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "cases.jsonl"
-        source.write_text("".join(json.dumps(c) + "\n" for c in generate(args.cases, args.seed)))
-        target = Path(tmp) / "advice.jsonl"
-        start = time.perf_counter()
-        with target.open("w") as out:
-            result = subprocess.run([script, "advise", "--jsonl", str(source)], stdout=out,
-                                    stderr=subprocess.PIPE, text=True, check=False)
-        seconds = time.perf_counter() - start
-        lines = sum(1 for _ in target.open())
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if result.returncode != 0 or lines != args.cases:
-        sys.exit(f"benchmark failed: exit {result.returncode}, {lines} advices\n{result.stderr}")
-    print("| date | version | cases | seconds | cases/s | peak RSS (MiB) | python | machine |")
-    print("|---|---|---:|---:|---:|---:|---|---|")
-    print(f"| {dt.date.today()} | {__version__} | {args.cases} | {seconds:.1f} "
-          f"| {args.cases / seconds:.0f} | {peak_mib:.0f} | {platform.python_version()} "
+    batch = run_batch((json.dumps(c) + "\n" for c in generate(args.cases, args.seed)),
+                      workers=args.workers)
+    if batch.returncode != 0 or batch.lines != args.cases:
+        sys.exit(f"benchmark failed: exit {batch.returncode}, {batch.lines} advices\n"
+                 f"{batch.stderr}")
+    print("| date | version | cases | workers | seconds | cases/s | peak RSS (MiB) | python "
+          "| machine |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---|")
+    print(f"| {dt.date.today()} | {__version__} | {args.cases} | {args.workers} "
+          f"| {batch.seconds:.1f} | {batch.rate:.0f} | {batch.peak_mib:.0f} "
+          f"| {platform.python_version()} "
           f"| {platform.machine()}, {platform.processor() or 'cpu'} |")
 
 

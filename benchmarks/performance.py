@@ -2,20 +2,23 @@
 
 Run from the repository root:
 
-    python benchmarks/performance.py            # everything (about two minutes)
-    python benchmarks/performance.py --quick    # skips the 200,000-advice memory run
+    python benchmarks/performance.py            # everything (about three minutes)
+    python benchmarks/performance.py --quick    # no 200,000-advice run; a 2,000-case batch
+    python benchmarks/performance.py --only advise jsonl    # some of them
 
 Prints, in one run: ``advise(Case)`` on generated cases (mean, p50, p99, advices/s), the same
 with ``.to_dict()``, ``bevoegd_gezag()`` per second, one case with 100/300/1,000 projects (µs per
-project), the resident set size after 10,000 and after 200,000 advices, and a baseline: the
+project), the resident set size after 10,000 and after 200,000 advices, a JSONL batch of 10,000
+cases through ``res-rules advise --jsonl`` with one process and with ``--workers 2``, the time
+``verify`` takes on two workers, and a baseline: the
 durable-rules C engine alone on the same facts, with pre-serialised facts and actions that only
 assert pre-serialised conclusions, so the adapter's overhead shows as a ratio. The results are
 appended to ``benchmarks/RESULTS.md`` as rows of the "In-process engine" table (``--no-write``
 leaves the file alone).
 
 The cases are drawn with a fixed seed from the fact model's value lists (``jsonl_batch.generate``),
-so every run advises the same cases. More measurements (a JSONL batch, ``verify``) plug in as
-functions that return :class:`Row` lists; see :data:`MEASUREMENTS`.
+so every run advises the same cases. More measurements plug in as functions that return
+:class:`Row` lists; see :data:`MEASUREMENTS`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from jsonl_batch import generate  # a sibling script, not a package
+from jsonl_batch import generate, run_batch  # a sibling script, not a package
 
 import res_rules
 from res_rules import _advice
@@ -188,6 +191,37 @@ def measure_memory(cases: Sequence[Case], long: bool) -> list[Row]:
     return rows
 
 
+def measure_jsonl(count: int = 10_000, workers: Sequence[int] = (1, 2)) -> list[Row]:
+    """``res-rules advise --jsonl -`` on ``count`` generated cases, streamed in, with one
+    process and with ``--workers N``: cases per second (start-up included) and the ratio."""
+    lines = [json.dumps(c) + "\n" for c in generate(count, SEED)]
+    rows: list[Row] = []
+    single = 0.0
+    for n in workers:
+        batch = run_batch(lines, workers=n)
+        if batch.returncode != 0 or batch.lines != count:
+            raise SystemExit(f"JSONL batch failed: exit {batch.returncode}, {batch.lines} "
+                             f"advices\n{batch.stderr}")
+        single = single or batch.rate
+        note = f"{batch.seconds:.1f} s; peak RSS {batch.peak_mib:.0f} MiB"
+        if n > 1:
+            note += f"; {batch.rate / single:.2f} times one process"
+        rows.append(Row(f"JSONL {count:,} cases, --workers {n}", batch.rate, "/s", note))
+    return rows
+
+
+def measure_verify(workers: int = 2) -> list[Row]:
+    """``verify`` of the shipped rules, as ``res-rules verify --workers N`` runs it."""
+    from res_rules import verify
+
+    rules = res_rules.load_rules()
+    start = _now_ns()
+    report = verify(rules, workers=workers)
+    seconds = (_now_ns() - start) / 1e9
+    return [Row(f"verify, {workers} workers", seconds, "s",
+                f"{report.combinations:,} combinations, {len(report.problems)} problems")]
+
+
 class _Baseline:
     """durable-rules' C engine alone: pre-serialised facts, actions that replay conclusions.
 
@@ -327,8 +361,7 @@ def _ratio(rows: list[Row], what: str, baseline: str) -> list[Row]:
             if r is mine else r for r in rows]
 
 
-#: The measurements, in print order: (name, function(cases, quick) -> rows). Add yours here,
-#: e.g. a JSONL batch through the CLI or ``verify``, as functions returning rows.
+#: The measurements, in print order: (name, function(cases, quick) -> rows). Add yours here.
 MEASUREMENTS: list[tuple[str, Callable[[Sequence[Case], bool], list[Row]]]] = [
     ("advise", lambda cases, quick: measure_advise(cases)),
     ("advise_with_rules", lambda cases, quick: measure_advise_with_rules(cases)),
@@ -337,6 +370,8 @@ MEASUREMENTS: list[tuple[str, Callable[[Sequence[Case], bool], list[Row]]]] = [
     ("bevoegd_gezag", lambda cases, quick: measure_bevoegd_gezag()),
     ("projects", lambda cases, quick: measure_projects()),
     ("memory", lambda cases, quick: measure_memory(cases, long=not quick)),
+    ("jsonl", lambda cases, quick: measure_jsonl(2_000 if quick else 10_000)),
+    ("verify", lambda cases, quick: measure_verify()),
 ]
 
 
