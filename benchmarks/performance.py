@@ -212,7 +212,7 @@ def measure_jsonl(count: int = 10_000, workers: Sequence[int] = (1, 2)) -> list[
 
 def measure_verify(workers: int = 2) -> list[Row]:
     """``verify`` of the shipped rules, as ``res-rules verify --workers N`` runs it."""
-    from res_rules import verify
+    from res_rules._verify import verify
 
     rules = res_rules.load_rules()
     start = _now_ns()

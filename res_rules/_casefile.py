@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import json
 import os
 import re
@@ -238,8 +239,13 @@ _PLAIN_KEY = re.compile(r"[^\s.\[\]'\"]+")
 
 def _join(path: str, key: object) -> str:
     """``path.key``; a key that is empty or holds dots, brackets, quotes or spaces is quoted."""
-    text = key if isinstance(key, str) else str(key)
-    text = plain(text) if _PLAIN_KEY.fullmatch(text) else quote(text)
+    return _joined(path, key if isinstance(key, str) else str(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _joined(path: str, key: str) -> str:
+    # Cached: every field of every case is given a path, and the same few paths recur.
+    text = plain(key) if _PLAIN_KEY.fullmatch(key) else quote(key)
     return f"{path}.{text}" if path else text
 
 
@@ -387,6 +393,7 @@ def _yaml_data(text: str, file: str | None) -> Any:
 
 def _json_data(text: str, file: str | None) -> Any:
     duplicates: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    refused: list[_Refused] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         obj: dict[str, Any] = {}
@@ -396,12 +403,19 @@ def _json_data(text: str, file: str | None) -> Any:
             obj[key] = value
         return obj
 
+    def number(text: str) -> int | float | _Refused:
+        value = _number(text)
+        if isinstance(value, _Refused):
+            refused.append(value)
+        return value
+
     def constant(name: str) -> _Refused:
-        return _Refused(msg("syntax.not_finite", text=name))
+        refused.append(_Refused(msg("syntax.not_finite", text=name)))
+        return refused[-1]
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs, parse_int=_number,
-                          parse_float=_number, parse_constant=constant)
+        data = json.loads(text, object_pairs_hook=pairs, parse_int=number,
+                          parse_float=number, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise CaseError(problems=[Problem(msg("syntax.json_invalid", detail=exc.msg,
                                               line=exc.lineno, column=exc.colno),
@@ -409,6 +423,8 @@ def _json_data(text: str, file: str | None) -> Any:
     except RecursionError:
         raise CaseError(problems=[Problem(msg("syntax.too_deep", max=MAX_DEPTH),
                                           path=_json_deep_path(text), file=file)]) from None
+    if not duplicates and not refused and text.count("{") + text.count("[") < MAX_DEPTH:
+        return data  # nothing refused, no key twice, too few brackets to nest too deep
     problems = _json_problems(data, {k: v[1] for k, v in duplicates.items()}, file)
     if problems:
         raise CaseError(problems=problems)

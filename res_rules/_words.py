@@ -84,6 +84,7 @@ def quantity(value: float | int, unit: str, lang: str) -> str:
     return f"{number(value, lang)} {unit}"
 
 
+@functools.lru_cache(maxsize=1024)
 def date(day: dt.date, lang: str) -> str:
     """A date in words: "1 maart 2026", "1 March 2026".
 
