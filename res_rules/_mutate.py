@@ -622,7 +622,7 @@ def render_report(report: Report, rs: RuleSet, *, fmt: str = "text", lang: str =
     """The run as text or Markdown: the score, the table of operators by class, and each
     survivor by rule with its smallest case, before and after."""
     from ._render import environment
-    from ._words import number, words
+    from ._words import decimal, number, words
 
     survivors: dict[str, list[Result]] = {}
     for result in report.results:
@@ -631,6 +631,6 @@ def render_report(report: Report, rs: RuleSet, *, fmt: str = "text", lang: str =
     template = "mutate.md.j2" if fmt == "markdown" else "mutate.txt.j2"
     return environment().get_template(template).render(
         w=words(lang), r=report.to_dict(), survivors=survivors, json=json,
-        name=rs.name, version=rs.version, score=number(round(report.score, 4), lang),
+        name=rs.name, version=rs.version, score=decimal(report.score, 4, lang),
         seconds=number(round(report.seconds), lang), below=report.score < minimum,
         minimum=number(minimum, lang))

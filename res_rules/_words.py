@@ -79,6 +79,16 @@ def number(value: float | int, lang: str) -> str:
     return str(format_decimal(exact, locale=LOCALES[lang], decimal_quantization=False))
 
 
+def decimal(value: float, places: int, lang: str) -> str:
+    """A number with exactly ``places`` decimals, as the language writes it (a score).
+
+    >>> decimal(1.0, 4, "nl"), decimal(0.96079, 4, "en")
+    ('1,0000', '0.9608')
+    """
+    return str(format_decimal(round(value, places), format="0." + "0" * places,
+                              locale=LOCALES[lang]))
+
+
 def quantity(value: float | int, unit: str, lang: str) -> str:
     """A number with its unit: "12,6 MW"."""
     return f"{number(value, lang)} {unit}"
