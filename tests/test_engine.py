@@ -536,22 +536,28 @@ def test_a_regex_compile_that_does_not_finish_is_stopped_and_named(
 # --- processes ---------------------------------------------------------------------------------
 
 
-def _advise_example(name: str) -> dict[str, Any]:
-    return res_rules.advise(res_rules.load_case(EXAMPLES / name)).to_dict()
-
-
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_process_pools_advise_like_this_process(method: str) -> None:
-    """Workers started by fork, spawn or forkserver compile the rules on first use and agree."""
+    """Workers started by fork, spawn or forkserver compile the rules on first use and agree.
+
+    The work goes through the package's own unit of work for worker processes
+    (``_batch.advise_chunk``, as ``advise --jsonl --workers`` uses it): a spawned worker
+    imports the package, never this test module.
+    """
     import concurrent.futures
     import multiprocessing
 
-    names = [p.name for p in sorted(EXAMPLES.glob("*.yaml"))]
-    expected = [_advise_example(n) for n in names]
+    from res_rules._batch import Options, advise_chunk
+
+    lines = [json.dumps(res_rules.case_to_mapping(res_rules.load_case(p)), default=str).encode()
+             for p in sorted(EXAMPLES.glob("*.yaml"))]
+    chunks = [[(number, line)] for number, line in enumerate(lines, 1)]
+    expected = [advise_chunk(chunk, Options()) for chunk in chunks]
     with concurrent.futures.ProcessPoolExecutor(
             2, mp_context=multiprocessing.get_context(method)) as pool:
-        got = list(pool.map(_advise_example, names))
+        got = list(pool.map(advise_chunk, chunks, [Options()] * len(chunks)))
     assert got == expected
+    assert all(result.advice is not None for chunk in got for result in chunk)
 
 
 def test_a_fork_taken_while_another_thread_holds_the_engine_does_not_deadlock() -> None:
