@@ -527,7 +527,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
 @click.option("--tests", "tests", type=click.Path(exists=True), multiple=True,
               help="A file or folder of scenario files and example cases (NAME.yaml with "
                    "NAME.expected.yaml) to check each mutant with; repeat for more (default: "
-                   "the project's own, in a source checkout). Example: --tests tests/scenarios")
+                   "the project's own, in the checkout you run it in). Example: --tests "
+                   "tests/scenarios")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes to share the work (default: one per core). Example: --workers 2")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
@@ -557,11 +558,16 @@ def mutate_command(rules_dir: str | None, tests: tuple[str, ...], workers: int |
       res-rules mutate --quick
       res-rules mutate --format markdown > mutatie.md
       res-rules mutate --rules my-rules/ --tests my-scenarios/ --min-score 0.98
+
+    Without --tests it uses the project's own checks (tests/scenarios, tests/expected,
+    examples) from the checkout you run it in.
     """
     from ._mutate import Checks, render_report, run
 
     rs = load_rules(rules_dir)
     checks = Checks.load([Path(t) for t in tests] or None, invariants=not no_invariants)
+    if not checks.examples and not checks.scenarios:
+        _error(_say("cli.mutate_no_checks"))
     report = run(rs, checks=checks, workers=workers, quick=quick)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

@@ -183,10 +183,17 @@ def _yaml_files(paths: Iterable[Path]) -> Iterable[Path]:
             yield path
 
 
-def default_check_paths() -> list[Path]:
-    """The project's own checks, where they stand beside the package (a source checkout):
-    ``tests/expected``, ``examples``, ``tests/scenarios`` and ``../shared/examples``."""
-    root = Path(__file__).resolve().parent.parent
+def default_check_paths(start: Path | None = None) -> list[Path]:
+    """The project's own checks in a source checkout: ``tests/expected``, ``examples``,
+    ``tests/scenarios`` and ``../shared/examples``.
+
+    The checkout is the first of ``start`` (default: the current directory) and its parents
+    that holds ``tests/scenarios``, else the folder above the package itself (an editable
+    install). An installed wheel carries no checks; run from a checkout, or name them.
+    """
+    here = (start or Path.cwd()).resolve()
+    roots = [p for p in (here, *here.parents) if (p / "tests" / "scenarios").is_dir()]
+    root = roots[0] if roots else Path(__file__).resolve().parent.parent
     candidates = [root / "tests" / "expected", root / "examples", root / "tests" / "scenarios",
                   root.parent / "shared" / "examples"]
     return [p for p in candidates if p.is_dir()]

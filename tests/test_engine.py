@@ -536,6 +536,10 @@ def test_a_regex_compile_that_does_not_finish_is_stopped_and_named(
 # --- processes ---------------------------------------------------------------------------------
 
 
+def _advise_example(name: str) -> dict[str, Any]:
+    return res_rules.advise(res_rules.load_case(EXAMPLES / name)).to_dict()
+
+
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_process_pools_advise_like_this_process(method: str) -> None:
     """Workers started by fork, spawn or forkserver compile the rules on first use and agree.

@@ -240,3 +240,32 @@ def test_a_rule_set_that_fails_the_invariants_is_refused_with_a_hint() -> None:
     result = _cli("--rules", str(MINI_RULES), "--tests", str(MINI_CHECKS))
     assert result.returncode == 2 and "--no-invariants" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_default_checks_are_found_from_the_checkout_you_stand_in(tmp_path: Path) -> None:
+    """An installed wheel has no tests beside the package: the checks come from the checkout
+    the command runs in (or a folder below it)."""
+    from res_rules._policy import default_check_paths
+
+    (tmp_path / "tests" / "scenarios").mkdir(parents=True)
+    (tmp_path / "examples").mkdir()
+    below = tmp_path / "notebooks"
+    below.mkdir()
+    assert default_check_paths(below) == [tmp_path / "examples", tmp_path / "tests" / "scenarios"]
+
+
+def test_mutate_says_so_when_it_finds_no_scenarios_or_examples(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without any scenario or example the score would rest on the invariants alone: the
+    command says so on stderr (and still runs)."""
+    from click.testing import CliRunner
+
+    from res_rules import _mutate
+    from res_rules._cli import cli
+
+    monkeypatch.setattr(_mutate, "default_check_paths", lambda: [])
+    result = CliRunner().invoke(cli, ["mutate", "--rules", str(MINI_RULES), "--no-invariants",
+                                      "--quick", "3", "--workers", "1", "--lang", "en",
+                                      "--min-score", "0"])
+    assert result.exit_code == 0, result.output
+    assert "no scenarios or example cases found" in result.stderr
