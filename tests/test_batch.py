@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -173,16 +174,23 @@ def test_ctrl_c_during_a_batch_says_afgebroken_and_exits_130(attempt: int) -> No
                                stderr=subprocess.PIPE)
     assert process.stdin is not None and process.stderr is not None
     lines = b"".join(_line(id=f"c{i}", current_step=i % 5) for i in range(400))
-    try:
-        for _ in range(50):
-            process.stdin.write(lines)
-        process.stdin.flush()
-    except BrokenPipeError:
-        pass
-    time.sleep(1.0 + 0.13 * attempt)
+
+    def feed() -> None:  # in the background: the pipe fills and the writer waits on it
+        assert process.stdin is not None
+        try:
+            for _ in range(50):
+                process.stdin.write(lines)
+            process.stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    time.sleep(1.0 + 0.13 * attempt)  # the interrupt lands mid-batch, a little later each time
     process.send_signal(signal.SIGINT)
     stderr = process.stderr.read().decode()
     code = process.wait(timeout=60)
+    feeder.join(timeout=10)
     assert (code, stderr.strip().splitlines()[-1:], "Traceback" in stderr,
             "engine" in stderr) == (130, ["afgebroken"], False, False)
 

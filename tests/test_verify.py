@@ -17,10 +17,15 @@ from conftest import RULES
 import res_rules
 from res_rules._verify import Report, verify
 
+#: The small hand-made rule set (tests/data/mini-rules: 12 rules, 784 combinations) where a
+#: check does not need the shipped rules' 65,080 combinations to make its point.
+MINI = Path(__file__).parent / "data" / "mini-rules"
 
-def _mutated(tmp_path: Path, change: Callable[[list[dict[str, Any]]], None]) -> Path:
+
+def _mutated(tmp_path: Path, change: Callable[[list[dict[str, Any]]], None],
+             rules: Path = RULES) -> Path:
     copy = tmp_path / "rules"
-    shutil.copytree(RULES, copy)
+    shutil.copytree(rules, copy)
     path = copy / "procedure.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     change(data["rules"])
@@ -53,41 +58,43 @@ def test_a_removed_rule_leaves_a_gap_with_its_smallest_combination(tmp_path: Pat
 
 
 def test_a_duplicated_rule_with_another_conclusion_is_a_conflict(tmp_path: Path) -> None:
-    """A copy of aanbeveling.afronden that concludes voortzetten conflicts with the original."""
+    """A copy of advies.opschalen that concludes niet_van_toepassing conflicts with the
+    original (on the mini rule set)."""
     def duplicate(rules: list[dict[str, Any]]) -> None:
-        original = next(r for r in rules if r["id"] == "aanbeveling.afronden")
+        original = next(r for r in rules if r["id"] == "advies.opschalen")
         copy = json.loads(json.dumps(original))
-        copy["id"] = "aanbeveling.afronden.kopie"
-        copy["then"] = [{"type": "recommendation", "code": "voortzetten", "applicable": True}]
+        copy["id"] = "advies.opschalen.kopie"
+        copy["then"] = [{"type": "recommendation", "code": "niet_van_toepassing",
+                         "applicable": False}]
         rules.append(copy)
 
-    report = verify(res_rules.load_rules(_mutated(tmp_path, duplicate)))
-    assert ("conflict", ("aanbeveling.afronden", "aanbeveling.afronden.kopie")) in _kinds(report)
+    report = verify(res_rules.load_rules(_mutated(tmp_path, duplicate, MINI)))
+    assert ("conflict", ("advies.opschalen", "advies.opschalen.kopie")) in _kinds(report)
 
 
 def test_a_rule_that_can_never_fire_is_reported_dead(tmp_path: Path) -> None:
-    """A condition no case can meet (regional and local at once) is a dead rule."""
+    """A condition no case can meet (regional and local at once) is a dead rule (on the mini
+    rule set)."""
     def add_dead(rules: list[dict[str, Any]]) -> None:
-        dead = json.loads(json.dumps(next(r for r in rules
-                                          if r["id"] == "aanbeveling.niet_van_toepassing")))
-        dead["id"] = "aanbeveling.onmogelijk"
+        dead = json.loads(json.dumps(next(r for r in rules if r["id"] == "advies.lokaal")))
+        dead["id"] = "advies.onmogelijk"
         dead["when"] = {"all": [{"c": {"$and": [{"type": "case"}, {"scope": "regionaal"},
                                                 {"scope": "lokaal"}]}}]}
         rules.append(dead)
 
-    report = verify(res_rules.load_rules(_mutated(tmp_path, add_dead)))
-    assert _kinds(report) == {("dead", ("aanbeveling.onmogelijk",))}
+    report = verify(res_rules.load_rules(_mutated(tmp_path, add_dead, MINI)))
+    assert _kinds(report) == {("dead", ("advies.onmogelijk",))}
 
 
-def test_verify_command_exits_1_and_prints_the_problem(tmp_path: Path) -> None:
+def test_verify_command_exits_3_and_prints_the_problem(tmp_path: Path) -> None:
     """On a broken rule set the command exits 3 (problems found, not an internal error) and
-    names the problem on stderr."""
+    names the problem on stderr (on the mini rule set, without its step rule)."""
     def remove(rules: list[dict[str, Any]]) -> None:
-        rules[:] = [r for r in rules if r["id"] != "stap.start"]
+        rules[:] = [r for r in rules if r["id"] != "stap.een"]
 
     result = subprocess.run(
         [sys.executable, "-m", "res_rules", "verify", "--rules",
-         str(_mutated(tmp_path, remove))], capture_output=True, text=True, timeout=900,
+         str(_mutated(tmp_path, remove, MINI))], capture_output=True, text=True, timeout=900,
         check=False)
     assert (result.returncode, "gap: no rule concludes a next_step" in result.stderr,
             "smallest combination" in result.stderr) == (3, True, True)
