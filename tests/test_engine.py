@@ -564,6 +564,8 @@ def test_process_pools_advise_like_this_process(method: str) -> None:
     assert all(result.advice is not None for chunk in got for result in chunk)
 
 
+# Forking a multi-threaded process is exactly what this test is about (Python 3.12+ warns).
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_fork_taken_while_another_thread_holds_the_engine_does_not_deadlock() -> None:
     """The child of a fork taken while another thread was inside the engine can still advise."""
     import multiprocessing
