@@ -45,6 +45,25 @@ def md(text: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
+def md_code(text: Any) -> str:
+    r"""Text as a Markdown code span in a table cell: shown exactly as it is.
+
+    A code span takes no backslash escapes (``\_`` would show its backslash), so only the
+    table's own separator is escaped (GFM reads ``\|`` as a pipe inside a cell), and the
+    fence is longer than any run of backticks inside.
+
+    >>> print(md_code('a_b(x=[1]) | c'))
+    `a_b(x=[1]) \| c`
+    >>> print(md_code('x`y'))
+    `` x`y ``
+    """
+    body = " ".join(str(text).split()).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall("`+", body)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest or body.startswith(" ") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
 @functools.cache
 def environment(*, html: bool = False) -> jinja2.Environment:
     """The templates, with the ``md`` filter; autoescaping for HTML templates only."""
@@ -57,6 +76,7 @@ def environment(*, html: bool = False) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["md"] = md
+    env.filters["md_code"] = md_code
     return env
 
 

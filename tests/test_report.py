@@ -187,6 +187,28 @@ def test_the_markdown_report_renders_as_a_clean_document() -> None:
                "Bijlage: regels en codes"], 5, True, False)
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")
+                                         if not p.name.endswith(".expected.yaml")))
+def test_code_in_the_markdown_report_shows_no_escapes(name: str) -> None:
+    """Rule ids and conclusions in the appendix render as typed: a code span takes no backslash
+    escapes, so none may show (``competence\\_basis`` was printed as it stood)."""
+    advice = _advice(name)
+    html = MarkdownIt("commonmark").enable("table").render(advice_markdown(advice))
+    codes = re.findall(r"<code>(.*?)</code>", html, re.S)
+    conclusions = [c for c in codes if "(" in c]
+    assert (len(conclusions) >= len(advice.explanation), [c for c in codes if "\\" in c]) == (
+        True, [])
+
+
+def test_a_case_id_with_table_and_code_characters_renders_as_typed() -> None:
+    """A pipe, backticks and underscores in a case id stay in their table cell, as typed."""
+    case = {"id": "a|b `c` d_e", "title": "Een titel", "theme": "planuitval",
+            "scope": "regionaal", "no_consensus_declared_by": "stuurgroep"}
+    html = MarkdownIt("commonmark").enable("table").render(
+        advice_markdown(res_rules.advise(case, as_of=dt.date(2026, 3, 1))))
+    assert "<td><code>a|b `c` d_e</code></td>" in html
+
+
 def test_markdown_escapes_what_would_format() -> None:
     """An id with underscores or a pipe stays as typed in the rendered report."""
     assert md("wp_1 | *x*") == "wp\\_1 \\| \\*x\\*"
