@@ -385,20 +385,28 @@ def advise(
     return _assemble(model, ref, include_expected_law, ruleset, firings)
 
 
-def _by_type(firings: Iterable[Firing]) -> dict[str, dict[Any, tuple[dict[str, Any], list[str]]]]:
+def _by_type(firings: Iterable[Firing]
+             ) -> dict[str, dict[Any, tuple[Mapping[str, Any], list[str]]]]:
     """Conclusions grouped by type, then by their content, with the rules that reached each."""
-    found: dict[str, dict[Any, tuple[dict[str, Any], list[str]]]] = {}
+    found: dict[str, dict[Any, tuple[Mapping[str, Any], list[str]]]] = {}
     for firing in firings:
         keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
+        rule_id = firing.rule.id
         for conclusion, key in zip(firing.conclusions, keys, strict=True):
-            group = found.setdefault(str(conclusion["type"]), {})
+            group = found.get(conclusion["type"])
+            if group is None:
+                group = found[str(conclusion["type"])] = {}
             entry = group.get(key)
             if entry is None:
-                body = {k: v for k, v in conclusion.items() if k != "type"}
-                entry = group[key] = (body, [])
-            if firing.rule.id not in entry[1]:
-                entry[1].append(firing.rule.id)
+                # The conclusion itself (it still names its type): read, never changed.
+                group[key] = (conclusion, [rule_id])
+            elif rule_id not in entry[1]:
+                entry[1].append(rule_id)
     return found
+
+
+def _without(body: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in keys}
 
 
 def _frozen(body: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -407,7 +415,8 @@ def _frozen(body: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in body.items())
 
 
-def _one(found: Mapping[str, Any], kind: str, what: str) -> tuple[dict[str, Any], list[str]]:
+def _one(found: Mapping[str, Any], kind: str, what: str
+         ) -> tuple[Mapping[str, Any], list[str]]:
     entries = list(found.get(kind, {}).values())
     if len(entries) != 1:
         raise EngineError(f"the rule set concluded {len(entries)} {what}s, expected exactly one: "
@@ -433,7 +442,7 @@ def _warnings(found: Mapping[str, Any], sorted_rules: Callable[[Iterable[str]], 
     texts name."""
     warnings = []
     for body, ids in found.get("warning", {}).values():
-        params = {k: v for k, v in body.items() if k != "code"}
+        params = _without(body, "code", "type")
         params["as_of"] = ref
         project = projects.get(str(params.get("project")))
         if project is not None:
@@ -478,7 +487,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     )
 
     body, ids = _one(found, "res_target", "RES target verdict")
-    target = Conclusion(body, sorted_rules(ids))
+    target = Conclusion(_without(body, "type"), sorted_rules(ids))
 
     by_key = _projects(case.projects, found, sorted_rules)
     warnings = _warnings(found, sorted_rules, by_key, ref, ruleset)
@@ -486,11 +495,12 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     names = {key: p.project.id for key, p in by_key.items()}
     explanation: dict[tuple[str, Any], Explanation] = {}
     for firing in firings:
-        conclusions = tuple({**c, "project": names[c["project"]]} if "project" in c else c
-                            for c in firing.conclusions)
-        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in conclusions)
+        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
         key = (firing.rule.id, keys)
-        explanation.setdefault(key, Explanation(firing.rule, conclusions))
+        if key not in explanation:  # copies: the engine shares a rule's constant conclusions
+            explanation[key] = Explanation(firing.rule, tuple(
+                {**c, "project": names[c["project"]]} if "project" in c else dict(c)
+                for c in firing.conclusions))
     by_rule: dict[str, list[Explanation]] = {}
     for entry in explanation.values():
         by_rule.setdefault(entry.rule.id, []).append(entry)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import datetime as dt
-import json
 import multiprocessing
 import os
 import queue
@@ -25,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any, BinaryIO, TextIO
 
 import attrs
+import orjson
 
 from ._advice import advise
 from ._casefile import case_from_mapping, parse_text
@@ -88,7 +88,7 @@ def read_lines(source: BinaryIO, limit: int = MAX_LINE_BYTES
 
 
 def _error(number: int, path: str, message: str) -> str:
-    return json.dumps({"line": number, "path": path, "message": message}, ensure_ascii=False)
+    return orjson.dumps({"line": number, "path": path, "message": message}).decode()
 
 
 def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineResult:
@@ -103,7 +103,8 @@ def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineRes
         case = case_from_mapping(parse_text(text, json_format=True))
         advice = advise(case, as_of=options.as_of,
                         include_expected_law=options.include_expected_law)
-        line = json.dumps({"line": number, **advice.to_dict(options.lang)}, ensure_ascii=False)
+        # orjson: an advice is about 11 KB of JSON; json.dumps took a quarter of a line's time.
+        line = orjson.dumps({"line": number, **advice.to_dict(options.lang)}).decode()
         return LineResult(number, advice=line)
     except CaseError as exc:
         return LineResult(number, errors=tuple(

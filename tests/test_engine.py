@@ -61,7 +61,7 @@ class _HostReference:
             bindings = {alias: {k: v for k, v in fact.items() if k != "sid"}
                         for alias, fact in c._m.items()}
             conclusions = tuple(substitute(template, bindings) for template in rule.then)
-            firings.append(_engine.Firing(rule=rule, bindings=bindings, conclusions=conclusions))
+            firings.append(_engine.Firing(rule=rule, conclusions=conclusions))
             for conclusion in conclusions:
                 key = self._key(conclusion)
                 if key not in asserted:
@@ -252,17 +252,18 @@ def test_concurrent_calls_are_serialised_and_agree() -> None:
 
 
 def _raising(error: BaseException) -> Callable[..., Any]:
-    def conclude_raising(*_: Any) -> Any:
+    """Stands in for ``_engine.Firing``, which every rule action makes: the action fails."""
+    def firing_raising(*_: Any) -> Any:
         raise error
 
-    return conclude_raising
+    return firing_raising
 
 
 def test_an_exception_inside_a_rule_action_names_the_rule(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An error in a rule's action is an EngineError naming the rule, in words and as data."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine._Template, "conclude", _raising(RuntimeError("boom")))
+    monkeypatch.setattr(_engine, "Firing", _raising(RuntimeError("boom")))
     with pytest.raises(EngineError) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     error = raised.value
@@ -287,7 +288,7 @@ def test_an_interrupt_in_an_action_passes_through_unchanged(
         capsys: pytest.CaptureFixture[str], interrupt: BaseException) -> None:
     """Ctrl-C in an action reaches the caller as itself, silently, and the session is gone."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine._Template, "conclude", _raising(interrupt))
+    monkeypatch.setattr(_engine, "Firing", _raising(interrupt))
     with pytest.raises(type(interrupt)) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     sid = _last_sid()
@@ -305,13 +306,13 @@ def test_a_real_sigint_during_an_action_raises_keyboardinterrupt_from_infer(
     rules = res_rules.load_rules()
     _engine.check_ruleset(rules)
 
-    conclude = _engine._Template.conclude
+    firing = _engine.Firing
 
-    def conclude_with_sigint(self: Any, bindings: Any) -> Any:
+    def firing_with_sigint(*args: Any) -> Any:
         signal.raise_signal(signal.SIGINT)
-        return conclude(self, bindings)
+        return firing(*args)
 
-    monkeypatch.setattr(_engine._Template, "conclude", conclude_with_sigint)
+    monkeypatch.setattr(_engine, "Firing", firing_with_sigint)
     with pytest.raises(KeyboardInterrupt):
         res_rules.advise(res_rules.load_case(EXAMPLES / "planuitval-windpark-start.yaml"))
     monkeypatch.undo()
@@ -340,7 +341,7 @@ def test_80000_failing_calls_leave_no_session_behind(monkeypatch: pytest.MonkeyP
             continue
         caught += 1
     for error in (RuntimeError("boom"), KeyboardInterrupt()) * 10_000:
-        monkeypatch.setattr(_engine._Template, "conclude", _raising(error))
+        monkeypatch.setattr(_engine, "Firing", _raising(error))
         with contextlib.suppress(EngineError, KeyboardInterrupt):
             _engine.infer(rules, [project, context_fact(True, WRO)])
             continue
