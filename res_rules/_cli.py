@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -44,6 +46,89 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_PROBLEMS = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 #: mutate: the score is below --min-score (the check failed, as a failing test run exits 1).
 EXIT_LOW_SCORE = 1
+
+
+class _Choice(click.Choice):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """click's Choice, with the message in the command's language."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if value in self.choices:
+            return value
+        self.fail(_say("cli.not_one_of", got=repr(value),
+                       choices=", ".join(repr(c) for c in self.choices)), param, ctx)
+
+
+class _Number(click.ParamType):  # type: ignore[type-arg]
+    """A number as the case files write it (a decimal point), optionally within bounds."""
+
+    name = "NUMBER"
+
+    def __init__(self, *, whole: bool = False, low: float | None = None,
+                 high: float | None = None) -> None:
+        self.whole, self.low, self.high = whole, low, high
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            number: float | int = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text) if self.whole else float(text)
+            except ValueError:
+                comma = not self.whole and re.fullmatch(r"-?\d+,\d+", text)
+                self.fail(_say("cli.decimal_point", got=repr(value),
+                               suggestion=text.replace(",", ".")) if comma
+                          else _say("cli.whole_number" if self.whole else "cli.number",
+                                    got=repr(value)), param, ctx)
+            if not self.whole and not math.isfinite(number):
+                self.fail(_say("cli.number", got=repr(value)), param, ctx)
+        if (self.low is not None and number < self.low) or \
+                (self.high is not None and number > self.high):
+            self.fail(_say("cli.between" if self.high is not None else "cli.at_least",
+                           low=_plain_number(self.low), high=_plain_number(self.high),
+                           got=repr(value)), param, ctx)
+        return number
+
+
+def _plain_number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+class _Path(click.Path):
+    """click's Path, saying in the command's language what is wrong with the path."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        path = Path(os.fsdecode(value))
+        if self.exists and not path.exists():
+            self.fail(_say("cli.path_missing", path=repr(str(path))), param, ctx)
+        if path.exists() and not self.file_okay and not path.is_dir():
+            self.fail(_say("cli.not_a_folder", path=repr(str(path))), param, ctx)
+        if path.exists() and not self.dir_okay and path.is_dir():
+            self.fail(_say("cli.is_a_folder", path=repr(str(path))), param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class _Input(click.File):
+    """An input stream (``-`` for stdin), refused in the command's language when unreadable."""
+
+    def __init__(self) -> None:
+        super().__init__("rb")
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if not isinstance(value, str | bytes | os.PathLike) or os.fsdecode(value) == "-":
+            return super().convert(value, param, ctx)
+        try:
+            stream = open(value, "rb")  # noqa: SIM115  # closed with the command's context
+        except OSError as exc:
+            self.fail(_say("cli.cannot_open", path=repr(os.fsdecode(value)),
+                           reason=exc.strerror or str(exc)), param, ctx)
+        if ctx is not None:
+            ctx.call_on_close(stream.close)
+        return stream
 
 
 class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -118,7 +203,7 @@ def _set_lang(_: click.Context, __: click.Parameter, value: str) -> str:
 
 def lang_option(what: str = "the texts") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The --lang option every command has: its texts and its error messages."""
-    return click.option("--lang", type=click.Choice(["nl", "en"]), default="nl",
+    return click.option("--lang", type=_Choice(["nl", "en"]), default="nl",
                         show_default=True, is_eager=True, callback=_set_lang,
                         help=f"Language of {what} and of error messages. Example: --lang en")
 
@@ -134,8 +219,8 @@ def _default_workers() -> int:
 
 
 @cli.command("advise")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+@click.argument("files", nargs=-1, type=_Path(dir_okay=True))
+@click.option("--format", "fmt", type=_Choice(["text", "json", "markdown"]),
               default=None, help="Output format (default text). Example: --format markdown")
 @click.option("--json", "as_json", is_flag=True,
               help="Same as --format json. Example: res-rules advise case.yaml --json")
@@ -149,14 +234,14 @@ def _default_workers() -> int:
 @click.option("--details", is_flag=True,
               help="Text format: also show the rule ids and codes behind each line, and an "
                    "appendix of every rule's conclusions. Example: --details")
-@click.option("--output", type=click.Path(dir_okay=False), default=None,
+@click.option("--output", type=_Path(dir_okay=False), default=None,
               help="Write to this file instead of stdout; it is replaced only when all is "
                    "written. Example: --output advies.md")
-@click.option("--jsonl", "jsonl", type=click.File("rb"), default=None,
+@click.option("--jsonl", "jsonl", type=_Input(), default=None,
               help="Batch: a file (or - for stdin) with one case as a JSON object per line; "
                    "writes one advice JSON object per line, in input order, as it goes. "
                    "Example: --jsonl cases.jsonl")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=_Number(whole=True, low=1), default=None,
               help="With --jsonl: processes that share the lines (default: one per core, at "
                    "most 8). Example: --workers 1")
 def advise_command(files: tuple[str, ...], fmt: str | None, as_json: bool, lang: str,
@@ -270,22 +355,22 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
 
 
 @cli.command("bevoegd-gezag")
-@click.option("--technology", type=click.Choice(["wind", "zon"]), required=True,
+@click.option("--technology", type=_Choice(["wind", "zon"]), required=True,
               help="wind or zon (solar field). Example: --technology zon")
-@click.option("--capacity-mw", type=float, required=True,
+@click.option("--capacity-mw", type=_Number(), required=True,
               help="Installed capacity of the whole project in MW. Example: --capacity-mw 62")
 @click.option("--as-of", type=_Date(), default=None,
               help="The date whose law applies (default: today). Example: --as-of 2025-06-01")
 @click.option("--transferred", is_flag=True,
               help="Gedeputeerde staten left the decision on the project to the gemeente. "
                    "Example: --transferred")
-@click.option("--rijk-waived-to", type=click.Choice(["gemeente", "provincie"]), default=None,
+@click.option("--rijk-waived-to", type=_Choice(["gemeente", "provincie"]), default=None,
               help="The Minister left the decision on the project to this body. "
                    "Example: --rijk-waived-to gemeente")
 @click.option("--current-law-only", is_flag=True,
               help="Leave out the memo's expected legislation (before 2026: zon from 50 MW is "
                    "then the Rijk's, not the provincie's). Example: --current-law-only")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+@click.option("--format", "fmt", type=_Choice(["text", "json"]), default="text",
               show_default=True, help="Output format. Example: --format json")
 @click.option("--details", is_flag=True,
               help="Text format: also show the rule ids. Example: --details")
@@ -314,14 +399,14 @@ def bevoegd_gezag_command(technology: str, capacity_mw: float, as_of: dt.date | 
 
 
 @cli.command("compare")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=_Path(dir_okay=False))
 @click.option("--as-of", "dates", type=_Date(), multiple=True,
               help="A reference date; give two to compare them, or one together with "
                    "--current-law-only. Example: --as-of 2025-12-31 --as-of 2026-01-01")
 @click.option("--current-law-only", is_flag=True,
               help="Compare the advice with expected legislation (first) against the advice "
                    "without it (second), on one date. Example: --current-law-only")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+@click.option("--format", "fmt", type=_Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="Output format. Example: --format json")
 @lang_option()
 def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: bool, fmt: str,
@@ -360,7 +445,7 @@ def compare_command(file: str, dates: tuple[dt.date, ...], current_law_only: boo
 
 
 @cli.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.argument("files", nargs=-1, required=True, type=_Path(dir_okay=True))
 @lang_option("the report")
 def validate_command(files: tuple[str, ...], lang: str) -> None:
     """Check case files without advising; lists every error in every file.
@@ -398,14 +483,14 @@ def schema_command() -> None:
 
 
 @cli.command("rules")
-@click.argument("action", type=click.Choice(["list", "show"]), default="list",
+@click.argument("action", type=_Choice(["list", "show"]), default="list",
                 metavar="[list|show]")
 @click.argument("rule_id", required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+@click.option("--format", "fmt", type=_Choice(["text", "markdown"]), default="text",
               show_default=True,
               help="markdown prints the whole catalogue as a document. Example: --format markdown")
 @lang_option("the rule texts")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+@click.option("--rules", "rules_dir", type=_Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
                                  "Example: --rules my-rules/")
 @click.option("--as-of", type=_Date(), default=None,
@@ -454,10 +539,10 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
 
 
 @cli.command("verify")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+@click.option("--rules", "rules_dir", type=_Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
                                  "Example: --rules my-rules/")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=_Number(whole=True, low=1), default=None,
               help="Processes to share the work (default: one per core). Example: --workers 1")
 @lang_option("the messages")
 def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> None:
@@ -501,9 +586,10 @@ def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> Non
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; only this machine unless told otherwise. "
                    "Example: --host 0.0.0.0")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+@click.option("--port", type=_Number(whole=True, low=1, high=65535), default=8000,
+              show_default=True,
               help="Port to listen on. Example: --port 8080")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+@click.option("--workers", type=_Number(whole=True, low=1), default=1, show_default=True,
               help="Server processes (the engine answers one call at a time per process). "
                    "Example: --workers 2")
 def serve_command(host: str, port: int, workers: int) -> None:
@@ -521,21 +607,21 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 
 @cli.command("mutate")
-@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, exists=True),
+@click.option("--rules", "rules_dir", type=_Path(file_okay=False, exists=True),
               default=None, help="A rule set folder instead of the shipped one. "
                                  "Example: --rules my-rules/")
-@click.option("--tests", "tests", type=click.Path(exists=True), multiple=True,
+@click.option("--tests", "tests", type=_Path(exists=True), multiple=True,
               help="A file or folder of scenario files and example cases (NAME.yaml with "
                    "NAME.expected.yaml) to check each mutant with; repeat for more (default: "
                    "the project's own, in the checkout you run it in). Example: --tests "
                    "tests/scenarios")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=_Number(whole=True, low=1), default=None,
               help="Processes to share the work (default: one per core). Example: --workers 2")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+@click.option("--format", "fmt", type=_Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Output format. Example: --format json")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.95, show_default=True,
+@click.option("--min-score", type=_Number(low=0, high=1), default=0.95, show_default=True,
               help="Exit 1 when the score is below this. Example: --min-score 0.98")
-@click.option("--quick", type=click.IntRange(min=1), is_flag=False, flag_value=50,
+@click.option("--quick", type=_Number(whole=True, low=1), is_flag=False, flag_value=50,
               default=None, metavar="[N]",
               help="A fixed sample of N mutants (50 when N is left out) instead of all, for "
                    "CI. Example: --quick")
@@ -582,10 +668,41 @@ def _say(code: str, **values: Any) -> str:
     return render(msg(code, **values), _LANG.get())
 
 
+def _hint(exc: click.BadParameter) -> str | None:
+    """The option or argument an error is about, as click names it ('--format', 'FILE')."""
+    if exc.param_hint is not None:
+        hints = [exc.param_hint] if isinstance(exc.param_hint, str) else list(exc.param_hint)
+        return " / ".join(hints)
+    return exc.param.get_error_hint(exc.ctx) if exc.param is not None else None
+
+
+def _usage_message(exc: click.ClickException) -> str:
+    """click's error in the command's language. Values our own types refused carry our words
+    already; what click's parser says (an unknown option or command, a missing value) is said
+    again here. Anything else keeps click's words."""
+    if isinstance(exc, click.MissingParameter):
+        return _say("cli.missing", option=_hint(exc) or repr(exc.param_type or ""))
+    if isinstance(exc, click.BadParameter):
+        hint = _hint(exc)
+        return _say("cli.bad_value", option=hint, message=exc.message) if hint else exc.message
+    if isinstance(exc, click.NoSuchOption):
+        guess = (_say("cli.did_you_mean", suggestion=" / ".join(map(repr, exc.possibilities)))
+                 if exc.possibilities else "")
+        return _say("cli.no_such_option", option=repr(exc.option_name), hint=guess)
+    if isinstance(exc, click.BadOptionUsage) and " requires " in exc.message:
+        return _say("cli.needs_value", option=repr(exc.option_name))
+    if found := re.fullmatch(r"No such command '(.*)'\.", exc.message):
+        return _say("cli.no_such_command", command=repr(found[1]),
+                    commands=", ".join(sorted(cli.commands)))
+    if found := re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", exc.message):
+        return _say("cli.extra_arguments", arguments=found[1])
+    return exc.format_message()
+
+
 def _show(exc: click.ClickException, args: Sequence[str]) -> None:
     """A usage error in the command's language: the message and where to find help."""
     command = next((a for a in args if a in cli.commands), None)
-    _error(_say("cli.error", message=exc.format_message()))
+    _error(_say("cli.error", message=_usage_message(exc)))
     if isinstance(exc, click.UsageError):
         _error(_say("cli.see_help", command=command or "").replace("  ", " ").replace(
             "res-rules  --help", "res-rules --help"))
@@ -599,6 +716,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     Unix tools), Ctrl-C says "afgebroken" and exits 130.
     """
     args = list(argv) if argv is not None else sys.argv[1:]
+    # The language of errors click finds while it parses, before --lang itself is read.
+    _LANG.set("nl")
+    for flag, value in zip(args, [*args[1:], ""], strict=True):
+        if flag == "--lang" and value in ("nl", "en"):
+            _LANG.set(value)
+        elif flag in ("--lang=nl", "--lang=en"):
+            _LANG.set(flag.removeprefix("--lang="))
     try:
         with cli.make_context("res-rules", args) as ctx:
             cli.invoke(ctx)

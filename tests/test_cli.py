@@ -337,3 +337,56 @@ def test_help_describes_every_option_with_an_example(command: str) -> None:
                if isinstance(p, click.Option) and p.name != "help"
                and "Example" not in (p.help or "")]
     assert (result.exit_code, "Example" in result.output, missing) == (0, True, [])
+
+
+_USAGE_ERRORS = [
+    (["advise", "--format", "foo", "x.yaml"],
+     "Fout: ongeldige waarde voor '--format': verwacht een van: 'text', 'json', 'markdown', "
+     "gekregen 'foo'",
+     "Error: invalid value for '--format': expected one of 'text', 'json', 'markdown', got 'foo'"),
+    (["bevoegd-gezag", "--technology", "wind", "--capacity-mw", "12,6"],
+     "Fout: ongeldige waarde voor '--capacity-mw': verwacht een getal met een decimale punt, "
+     "dus 12.6, gekregen '12,6'",
+     "Error: invalid value for '--capacity-mw': expected a number with a decimal point, so 12.6, "
+     "got '12,6'"),
+    (["verify", "--workers", "0"],
+     "Fout: ongeldige waarde voor '--workers': verwacht ten minste 1, gekregen '0'",
+     "Error: invalid value for '--workers': expected at least 1, got '0'"),
+    (["advise", "--rules", "x"],
+     "Fout: de optie '--rules' bestaat niet; bedoelt u '--workers'?",
+     "Error: no such option '--rules'; did you mean '--workers'?"),
+    (["bevoegd-gezag", "--capacity-mw", "3"],
+     "Fout: '--technology' ontbreekt", "Error: '--technology' is missing"),
+    (["advise", "--as-of"],
+     "Fout: de optie '--as-of' heeft een waarde nodig", "Error: option '--as-of' requires a value"),
+    (["verify", "--rules", "/nonexistent-folder"],
+     "Fout: ongeldige waarde voor '--rules': '/nonexistent-folder' bestaat niet",
+     "Error: invalid value for '--rules': '/nonexistent-folder' does not exist"),
+    (["mutate", "--min-score", "1.5"],
+     "Fout: ongeldige waarde voor '--min-score': verwacht een waarde van 0 tot en met 1, "
+     "gekregen '1.5'",
+     "Error: invalid value for '--min-score': expected a value from 0 to 1, got '1.5'"),
+    (["adviseer"],
+     "Fout: de opdracht 'adviseer' bestaat niet; de opdrachten zijn: advise, bevoegd-gezag, "
+     "compare, mutate, rules, schema, serve, validate, verify",
+     "Error: no such command 'adviseer'; the commands are: advise, bevoegd-gezag, compare, "
+     "mutate, rules, schema, serve, validate, verify"),
+]
+
+
+@pytest.mark.parametrize(("args", "dutch", "english"), _USAGE_ERRORS,
+                         ids=[" ".join(a) for a, _, _ in _USAGE_ERRORS])
+def test_usage_errors_speak_the_users_language(capsys: pytest.CaptureFixture[str],
+                                                args: list[str], dutch: str,
+                                                english: str) -> None:
+    """click's own errors (a value of the wrong kind, an unknown option or command, a missing
+    value) in Dutch by default and in English with --lang en, even when click fails before
+    it reads --lang."""
+    from res_rules._cli import main
+
+    said = []
+    for extra in ([], ["--lang", "en"]):
+        with pytest.raises(SystemExit) as exited:
+            main([args[0], *extra, *args[1:]])
+        said.append((exited.value.code, capsys.readouterr().err.splitlines()[0]))
+    assert said == [(2, dutch), (2, english)]
