@@ -45,12 +45,12 @@ def api() -> Iterator[Any]:
         yield c
 
 
-def expected_problems(data: Any) -> list[dict[str, str]]:
-    """What `res-rules validate` lists for a case, as path and message."""
+def expected_problems(data: Any, lang: str = "nl") -> list[dict[str, str]]:
+    """What `res-rules validate [--lang en]` lists for a case, as path and message."""
     try:
         case_from_mapping(data)
     except res_rules.CaseError as exc:
-        return [{"path": p.path, "message": p.message} for p in exc.errors]
+        return [{"path": p.path, "message": p.text(lang)} for p in exc.errors]
     return []
 
 
@@ -162,22 +162,26 @@ def test_batch_answers_in_order_with_advice_or_errors(api: Any) -> None:
     response = api.post("/api/advise/batch?lang=en", json=body)
     expected: list[dict[str, Any]] = []
     for index, item in enumerate(body):
-        problems = expected_problems(item)
+        problems = expected_problems(item, "en")
         expected.append({"index": index, "errors": problems} if problems else
                         {"index": index, "advice": same_json(advise(item).to_dict("en"))})
     assert (response.status_code, response.json()) == (200, expected)
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"id": "not a list"}, "expected a list of cases"),
-    ([{"id": "x"}] * 1001, "expected at most 1000 cases, got 1001"),
+@pytest.mark.parametrize(("body", "dutch", "english"), [
+    ({"id": "not a list"}, "verwacht een lijst van casussen, gekregen",
+     "expected a list of cases, got"),
+    ([{"id": "x"}] * 1001, "verwacht hoogstens 1000 casussen, gekregen 1001",
+     "expected at most 1000 cases, got 1001"),
 ])
-def test_batch_refuses_a_non_list_or_more_than_1000_cases(api: Any, body: Any,
-                                                         message: str) -> None:
-    """A batch is a JSON list of at most 1,000 cases; otherwise 422 saying why."""
-    response = api.post("/api/advise/batch", json=body)
-    assert (response.status_code, message in response.json()["errors"][0]["message"]) == (
-        422, True)
+def test_batch_refuses_a_non_list_or_more_than_1000_cases(api: Any, body: Any, dutch: str,
+                                                         english: str) -> None:
+    """A batch is a JSON list of at most 1,000 cases; otherwise 422 saying why, in Dutch or
+    (lang=en) in English."""
+    said = [api.post("/api/advise/batch", json=body, params=params)
+            for params in ({}, {"lang": "en"})]
+    assert [(r.status_code, r.json()["errors"][0]["message"].startswith(text))
+            for r, text in zip(said, (dutch, english), strict=True)] == [(422, True)] * 2
 
 
 def test_batch_of_exactly_1000_cases_is_advised(api: Any) -> None:
@@ -202,19 +206,35 @@ def test_bevoegd_gezag_equals_the_library(api: Any) -> None:
     assert (response.status_code, response.json()) == (200, same_json(expected))
 
 
-@pytest.mark.parametrize(("params", "path"), [
-    ({"technology": "zon", "capacity_mw": -3}, "query.capacity_mw"),
-    ({"technology": "zon", "capacity_mw": "nan"}, "query.capacity_mw"),
-    ({"technology": "zon", "capacity_mw": "12,6"}, "query.capacity_mw"),
-    ({"technology": "hout", "capacity_mw": 3}, "query.technology"),
-    ({"capacity_mw": 3}, "query.technology"),
-    ({"technology": "wind", "capacity_mw": 3, "as_of": "2026-02-30"}, "query.as_of"),
+@pytest.mark.parametrize(("params", "path", "dutch", "english"), [
+    ({"technology": "zon", "capacity_mw": -3}, "query.capacity_mw",
+     "capacity_mw: verwacht een getal groter dan 0", "capacity_mw: expected a number greater"),
+    ({"technology": "zon", "capacity_mw": "nan"}, "query.capacity_mw",
+     "capacity_mw: verwacht een getal", "capacity_mw: expected a number"),
+    ({"technology": "zon", "capacity_mw": "12,6"}, "query.capacity_mw",
+     "verwacht een getal met een decimale punt, dus 12.6, gekregen '12,6'",
+     "expected a number with a decimal point, so 12.6, got '12,6'"),
+    ({"technology": "hout", "capacity_mw": 3}, "query.technology",
+     "verwacht een van: 'wind', 'zon', gekregen 'hout'",
+     "expected one of 'wind', 'zon', got 'hout'"),
+    ({"capacity_mw": 3}, "query.technology", "'technology' ontbreekt",
+     "'technology' is missing"),
+    ({"technology": "wind", "capacity_mw": 3, "transferred_to_gemeente": "misschien"},
+     "query.transferred_to_gemeente", "verwacht true of false, gekregen 'misschien'",
+     "expected true or false, got 'misschien'"),
+    ({"technology": "wind", "capacity_mw": 3, "as_of": "2026-02-30"}, "query.as_of",
+     "de dag '2026-02-30' bestaat niet", "there is no day '2026-02-30'"),
 ])
 def test_bevoegd_gezag_refuses_bad_questions_with_422(api: Any, params: dict[str, Any],
-                                                     path: str) -> None:
-    """A wrong technology, capacity or date is a 422 naming the parameter."""
-    response = api.get("/api/bevoegd-gezag", params=params)
-    assert (response.status_code, response.json()["errors"][0]["path"]) == (422, path)
+                                                     path: str, dutch: str,
+                                                     english: str) -> None:
+    """A wrong technology, capacity, switch or date is a 422 naming the parameter, saying what
+    is wrong in the request's language (Dutch unless lang=en), never in the framework's words."""
+    said = [api.get("/api/bevoegd-gezag", params={**params, **extra})
+            for extra in ({}, {"lang": "en"})]
+    assert [(r.status_code, r.json()["errors"][0]["path"],
+             r.json()["errors"][0]["message"].startswith(text))
+            for r, text in zip(said, (dutch, english), strict=True)] == [(422, path, True)] * 2
 
 
 def test_rules_lists_every_rule_and_filters(api: Any) -> None:
@@ -241,10 +261,13 @@ def test_one_rule_by_id_and_404_with_a_suggestion(api: Any) -> None:
     """/api/rules/{id} gives the rule; an unknown id is a 404 that suggests the nearest."""
     rule = api.get("/api/rules/grond.tijd")
     missing = api.get("/api/rules/grond.tij")
+    english = api.get("/api/rules/grond.tij", params={"lang": "en"})
     assert (rule.status_code, rule.json()["id"], rule.json()["source"],
-            missing.status_code, missing.json()["errors"][0]["message"]) == (
+            missing.status_code, missing.json()["errors"][0]["message"],
+            english.json()["errors"][0]["message"]) == (
         200, "grond.tijd", load_rules().rule("grond.tijd").source.to_dict(),
-        404, "no rule 'grond.tij' (did you mean 'grond.tijd'?)")
+        404, "er is geen regel 'grond.tij' (bedoelde u 'grond.tijd'?)",
+        "no rule 'grond.tij' (did you mean 'grond.tijd'?)")
 
 
 def test_schema_version_and_health(api: Any) -> None:
@@ -446,6 +469,31 @@ def test_compare_page_marks_what_the_energiewet_changed() -> None:
     from res_rules._diff import differences
 
     assert changed == [d.path for d in differences(*advice)]
+
+
+def test_page_errors_speak_the_pages_language() -> None:
+    """The pages say what is wrong in the page's language, next to the field's own label: an
+    impossible date, a comparison mode that does not exist, a file that is not UTF-8."""
+    path = example("planuitval-windpark-start")
+    fields = {"case_text": path.read_text(), "first_date": "2026-02-30",
+              "second_date": "2026-01-01"}
+    with client() as c:
+        lookup = c.get("/bevoegd-gezag", params={"technology": "wind", "capacity_mw": "12.6",
+                                                 "as_of": "2026-02-30"}).text
+        dates = post_form(c, "/vergelijken", {**fields, "mode": "dates"})
+        mode = post_form(c, "/vergelijken", {**fields, "first_date": "2025-12-31",
+                                             "mode": "wetten"})
+        binary = post_form(c, "/casus/bestand", {}, files={
+            "case_file": ("casus.yaml", b"\xff\xfe\x00id", "application/yaml")})
+        english = post_form(c, "/vergelijken", {**fields, "mode": "dates", "_lang": "en"})
+    assert ("de dag &#39;2026-02-30&#39; bestaat niet" in lookup, "expected" in lookup,
+            dates.status_code,
+            'Eerste peildatum</a>: de dag &#39;2026-02-30&#39; bestaat niet' in dates.text,
+            'First reference date</a>: there is no day &#39;2026-02-30&#39;' in english.text,
+            mode.status_code, "verwacht een van: &#39;dates&#39;, &#39;law&#39;, gekregen "
+            "&#39;wetten&#39;" in mode.text,
+            binary.status_code, "verwacht UTF-8-tekst" in binary.text) == (
+        True, False, 422, True, True, 422, True, 422, True)
 
 
 def test_competence_page_answers_with_the_article() -> None:

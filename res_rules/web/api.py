@@ -9,7 +9,8 @@ dependency that insists on JSON and parses it with the case-file parser (``NaN``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,8 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from .._advice import advise, bevoegd_gezag
-from .._casefile import ISO_DATE, case_from_mapping, parse_text
-from .._errors import CaseError, did_you_mean
+from .._casefile import MAX_DEPTH, case_from_mapping, parse_date, parse_text
+from .._errors import CaseError, describe, did_you_mean, msg, render
 from .._report import conclusion_words, condition_words
 from .._rules import TOPICS, Rule, RuleSet, load_rules
 from .._schema import case_schema
@@ -55,9 +56,19 @@ class ApiError(Exception):
         return (ApiError, (self.status, self.problems))
 
 
-def problems_of(error: CaseError) -> list[dict[str, str]]:
+def request_lang(request: Request) -> str:
+    """The language of the answer's messages: the ``lang`` query parameter, else Dutch."""
+    return "en" if request.query_params.get("lang") == "en" else "nl"
+
+
+def say(lang: str, code: str, **values: Any) -> str:
+    """One message from the message table, in ``lang``."""
+    return render(msg(code, **values), lang)
+
+
+def problems_of(error: CaseError, lang: str = "nl") -> list[dict[str, str]]:
     """A case's problems as the API lists them: the same as ``res-rules validate`` prints."""
-    return [{"path": p.path, "message": p.message} for p in error.errors]
+    return [{"path": p.path, "message": p.text(lang)} for p in error.errors]
 
 
 def api_error_response(error: ApiError) -> JSONResponse:
@@ -66,37 +77,71 @@ def api_error_response(error: ApiError) -> JSONResponse:
 
 async def json_body(request: Request) -> Any:
     """The request body as plain data: JSON only (415 otherwise), parsed like a case file."""
+    lang = request_lang(request)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise ApiError(415, [{"path": "", "message": "expected a JSON body "
-                              f"(Content-Type: application/json), got {media or 'none'!r}"}])
+        raise ApiError(415, [{"path": "", "message": say(lang, "api.not_json",
+                                                         got=repr(media or "none"))}])
     raw = b"".join([chunk async for chunk in request.stream()])
     try:
         return parse_text(raw.decode("utf-8"), json_format=True)
     except UnicodeDecodeError as exc:
-        raise ApiError(422, [{"path": "", "message": "expected UTF-8 text, got a byte that is "
-                              f"not UTF-8 at offset {exc.start}"}]) from None
+        raise ApiError(422, [{"path": "", "message": say(lang, "file.not_utf8",
+                                                         offset=exc.start)}]) from None
     except CaseError as exc:
-        raise ApiError(422, problems_of(exc)) from None
+        raise ApiError(422, problems_of(exc, lang)) from None
     except RecursionError:
-        raise ApiError(422, [{"path": "", "message": "expected a case, got JSON nested too "
-                              "deeply"}]) from None
+        raise ApiError(422, [{"path": "", "message": say(lang, "syntax.too_deep",
+                                                         max=MAX_DEPTH)}]) from None
 
 
 JsonBody = Annotated[Any, Depends(json_body)]
 
 
-def iso_date(value: str | None, name: str) -> dt.date | None:
+def date_problem(value: str, lang: str) -> dt.date | str:
+    """``value`` as a date (``YYYY-MM-DD``), or what is wrong with it (a day that does not
+    exist is named), in ``lang``: the same words as the command line's."""
+    found = parse_date(value)
+    if isinstance(found, dt.date):
+        return found
+    return render(found, lang) if found is not None else say(lang, "cli.iso_date",
+                                                             got=repr(value))
+
+
+def iso_date(value: str | None, name: str, lang: str = "nl") -> dt.date | None:
     """A query parameter that must be an ISO date (``YYYY-MM-DD``), like the CLI's."""
     if value is None or value == "":
         return None
-    try:
-        if ISO_DATE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise ApiError(422, [{"path": f"query.{name}",
-                          "message": f"expected an ISO date (YYYY-MM-DD), got {value!r}"}])
+    found = date_problem(value, lang)
+    if isinstance(found, dt.date):
+        return found
+    raise ApiError(422, [{"path": f"query.{name}", "message": found}])
+
+
+def query_problem(error: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """One of FastAPI's validation errors (a query or path parameter) in our words."""
+    loc = [str(p) for p in error.get("loc", ())]
+    name, kind, got = (loc[-1] if loc else ""), error.get("type", ""), error.get("input")
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        text = say(lang, "cli.missing", option=repr(name))
+    elif kind in ("literal_error", "enum"):
+        choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        text = say(lang, "cli.not_one_of", got=repr(got),
+                   choices=", ".join(repr(c) for c in choices))
+    elif kind in ("float_parsing", "float_type", "finite_number"):
+        comma = isinstance(got, str) and re.fullmatch(r"\s*-?\d+,\d+\s*", got)
+        text = (say(lang, "cli.decimal_point", got=repr(got),
+                    suggestion=got.strip().replace(",", ".")) if comma and isinstance(got, str)
+                else say(lang, "cli.number", got=repr(got)))
+    elif kind == "bool_parsing":
+        text = say(lang, "api.bool", got=repr(got))
+    elif kind == "string_too_long":
+        text = say(lang, "api.too_long", max=context.get("max_length", "?"),
+                   count=len(got) if isinstance(got, str) else "?")
+    else:
+        text = str(error.get("msg", ""))
+    return {"path": ".".join(loc), "message": text}
 
 
 def _case_ref(name: str) -> dict[str, Any]:
@@ -125,11 +170,11 @@ _LANG = Query("nl", description="Language of the texts in the answer.")
 def advise_one(data: JsonBody, as_of: str | None = _AS_OF,
                include_expected_law: bool = _EXPECTED, lang: Lang = _LANG) -> JSONResponse:
     """Advice for one case in format 1 (the same as `res-rules advise --json`)."""
-    day = iso_date(as_of, "as_of")
+    day = iso_date(as_of, "as_of", lang)
     try:
         case = case_from_mapping(data)
     except CaseError as exc:
-        raise ApiError(422, problems_of(exc)) from None
+        raise ApiError(422, problems_of(exc, lang)) from None
     advice = advise(case, as_of=day, include_expected_law=include_expected_law)
     return JSONResponse(advice.to_dict(lang))
 
@@ -147,19 +192,19 @@ def advise_batch(data: JsonBody, as_of: str | None = _AS_OF,
                  ) -> JSONResponse:
     """Advice for a list of at most 1,000 cases; a bad case gives its errors, the rest is
     still advised."""
-    day = iso_date(as_of, "as_of")
+    day = iso_date(as_of, "as_of", lang)
     if not isinstance(data, list):
-        raise ApiError(422, [{"path": "", "message": "expected a list of cases, got "
-                              f"{type(data).__name__}"}])
+        raise ApiError(422, [{"path": "", "message": say(lang, "api.not_a_list",
+                                                         got=render(describe(data), lang))}])
     if len(data) > MAX_BATCH:
-        raise ApiError(422, [{"path": "", "message": f"expected at most {MAX_BATCH} cases, "
-                              f"got {len(data)}"}])
+        raise ApiError(422, [{"path": "", "message": say(lang, "api.too_many", max=MAX_BATCH,
+                                                         count=len(data))}])
     results: list[dict[str, Any]] = []
     for index, item in enumerate(data):
         try:
             case = case_from_mapping(item)
         except CaseError as exc:
-            results.append({"index": index, "errors": problems_of(exc)})
+            results.append({"index": index, "errors": problems_of(exc, lang)})
             continue
         advice = advise(case, as_of=day, include_expected_law=include_expected_law)
         results.append({"index": index, "advice": advice.to_dict(lang)})
@@ -185,14 +230,14 @@ def competence(
 ) -> JSONResponse:
     """Who is the competent authority for a wind or solar project, under the law in force on
     a date (the same as `res-rules bevoegd-gezag --format json`)."""
-    day = iso_date(as_of, "as_of")
+    day = iso_date(as_of, "as_of", lang)
     try:
         result = bevoegd_gezag(technology, capacity_mw, as_of=day,
                                transferred_to_gemeente=transferred_to_gemeente,
                                rijk_waived_to=rijk_waived_to,
                                include_expected_law=include_expected_law)
     except CaseError as exc:
-        raise ApiError(422, [{"path": f"query.{p.path}", "message": p.message}
+        raise ApiError(422, [{"path": f"query.{p.path}", "message": p.text(lang)}
                              for p in exc.errors]) from None
     return JSONResponse(result.to_dict(lang))
 
@@ -226,10 +271,10 @@ def rules(
 ) -> JSONResponse:
     """The rule catalogue: every rule with its text, period, condition and source."""
     rs = load_rules()
-    day = iso_date(as_of, "as_of")
+    day = iso_date(as_of, "as_of", lang)
     if topic is not None and topic not in TOPICS:
-        raise ApiError(422, [{"path": "query.topic", "message": "expected one of "
-                              + ", ".join(repr(t) for t in TOPICS) + f", got {topic!r}"}])
+        raise ApiError(422, [{"path": "query.topic", "message": say(
+            lang, "cli.not_one_of", got=repr(topic), choices=", ".join(map(repr, TOPICS)))}])
     listed = rs.in_force(day) if day else rs.rules
     found = [rule_dict(rs, r, lang) for r in listed if topic is None or r.topic == topic]
     if q:
@@ -251,9 +296,9 @@ def rule(rule_id: str = Path(..., max_length=200), lang: Lang = _LANG) -> JSONRe
     """One rule, by its id."""
     rs = load_rules()
     if rule_id not in rs.positions:
-        hint = did_you_mean(rule_id, rs.positions)
-        raise ApiError(404, [{"path": "rule_id", "message": f"no rule {rule_id!r}"
-                              + (f" ({hint})" if hint else "")}])
+        hint = did_you_mean(rule_id, rs.positions, lang=lang)
+        raise ApiError(404, [{"path": "rule_id", "message": say(
+            lang, "api.no_rule", id=repr(rule_id), hint=f" ({hint})" if hint else "")}])
     return JSONResponse(rule_dict(rs, rs.rule(rule_id), lang))
 
 

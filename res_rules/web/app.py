@@ -99,8 +99,8 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"path": ".".join(str(p) for p in e.get("loc", ())),
-                     "message": str(e.get("msg", ""))} for e in exc.errors()]
+        lang = api.request_lang(request)
+        problems = [api.query_problem(e, lang) for e in exc.errors()]
         return JSONResponse({"errors": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)

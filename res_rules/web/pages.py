@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from .._advice import Advice, advise, bevoegd_gezag
-from .._casefile import ISO_DATE, case_from_mapping, case_to_mapping, parse_text
+from .._casefile import ISO_DATE, MAX_DEPTH, case_from_mapping, case_to_mapping, parse_text
 from .._diff import _decisive, differences
 from .._errors import CaseError
 from .._facts import Case
@@ -38,6 +38,7 @@ from .._rules import load_rules
 from .._version import __version__
 from .._words import LOCALES, capitalise, date, value_word, words
 from . import forms
+from .api import date_problem, say
 from .figure import competence_figure
 from .security import CSRF_COOKIE, CSRF_FIELD, MAX_BODY_BYTES, csrf_token, form_is_genuine
 
@@ -235,7 +236,7 @@ async def case_upload(request: Request, form: PostedForm) -> Response:
     upload = form.get("case_file")
     state = forms.FormState()
     if not isinstance(upload, UploadFile) or not upload.filename:
-        error = CaseError("", "a case file (.yaml, .yml or .json)", "no file")
+        error = CaseError.problem("api.no_file")
         return _form_page(request, lang, state, error=error, status=422, focus="error-summary")
     name = upload.filename
     raw = await upload.read()
@@ -252,28 +253,27 @@ async def case_upload(request: Request, form: PostedForm) -> Response:
 def _parse_upload(raw: bytes, name: str) -> Any:
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix not in ("yaml", "yml", "json"):
-        raise CaseError("", "a .yaml, .yml or .json file", repr(name))
+        raise CaseError.problem("file.wrong_suffix", got=repr(name))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CaseError("", "UTF-8 text", f"a byte that is not UTF-8 at offset {exc.start}",
-                        ) from None
+        raise CaseError.problem("file.not_utf8", offset=exc.start) from None
     try:
         return parse_text(text, json_format=suffix == "json")
     except RecursionError:
-        raise CaseError("", "a case", "data nested too deeply") from None
+        raise CaseError.problem("syntax.too_deep", max=MAX_DEPTH) from None
 
 
 def _case_from_hidden(form: FormData) -> tuple[Case, bool]:
     """The case an advice page carried in its forms, and the expected-law switch."""
     raw = form.get("case_json")
     if not isinstance(raw, str):
-        raise CaseError("", "a case", "nothing")
+        raise CaseError.problem("api.no_case")
     try:
         return case_from_mapping(parse_text(raw, json_format=True)), \
             form.get("_expected_law") != "nee"
     except RecursionError:
-        raise CaseError("", "a case", "data nested too deeply") from None
+        raise CaseError.problem("syntax.too_deep", max=MAX_DEPTH) from None
 
 
 @router.post("/casus/bewerken", response_class=HTMLResponse)
@@ -349,10 +349,11 @@ def competence_page(request: Request) -> HTMLResponse:
     errors: dict[str, list[str]] = {}
     day = dt.date.today()
     if as_of_text:
-        if _is_iso_date(as_of_text):
-            day = dt.date.fromisoformat(as_of_text)
+        found = date_problem(as_of_text, lang)
+        if isinstance(found, dt.date):
+            day = found
         else:
-            errors["as_of"] = [f"expected an ISO date (YYYY-MM-DD), got {as_of_text!r}"]
+            errors["as_of"] = [found]
     waived = waived_text or None
     answer = None
     capacity: float | None = None
@@ -497,16 +498,14 @@ def compare_page(request: Request) -> HTMLResponse:
     return _compare_form(request, lang_of(request), first=FIRST_DATE, second=SECOND_DATE)
 
 
-def _date_field(value: str, name: str, problems: list[dict[str, str]]) -> dt.date | None:
+def _date_field(value: str, name: str, lang: str, problems: list[dict[str, str]]
+                ) -> dt.date | None:
     if not value:
         return None
-    try:
-        if ISO_DATE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    problems.append({"path": name, "message": f"expected an ISO date (YYYY-MM-DD), got "
-                                              f"{value!r}"})
+    found = date_problem(value, lang)
+    if isinstance(found, dt.date):
+        return found
+    problems.append({"path": name, "label": str(words(lang)["web"][name]), "message": found})
     return None
 
 
@@ -517,14 +516,16 @@ async def compare_post(request: Request, form: PostedForm) -> Response:
     text = str(form.get("case_text") or "")
     upload = form.get("case_file")
     json_format = text.lstrip().startswith(("{", "["))
+    unreadable = None
     if isinstance(upload, UploadFile) and upload.filename:
         raw = await upload.read()
         json_format = upload.filename.lower().endswith(".json")
         try:
             text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-    mode = "law" if form.get("mode") == "law" else "dates"
+        except UnicodeDecodeError as exc:
+            text, unreadable = "", say(lang, "file.not_utf8", offset=exc.start)
+    asked_mode = str(form.get("mode") or "dates")
+    mode = asked_mode if asked_mode in ("dates", "law") else "dates"
     prefill = form.get("_action") == "prefill"
     first_text = str(form.get("first_date") or (FIRST_DATE if prefill else ""))
     second_text = str(form.get("second_date") or (SECOND_DATE if prefill else ""))
@@ -533,16 +534,23 @@ async def compare_post(request: Request, form: PostedForm) -> Response:
     if prefill:
         return _compare_form(request, lang, **keep)  # type: ignore[arg-type]
     problems: list[dict[str, str]] = []
-    first = _date_field(first_text, "first_date", problems)
-    second = _date_field(second_text, "second_date", problems)
+    if asked_mode != mode:
+        problems.append({"path": "mode", "message": say(lang, "api.unknown_mode",
+                                                        got=repr(asked_mode))})
+    first = _date_field(first_text, "first_date", lang, problems)
+    second = _date_field(second_text, "second_date", lang, problems)
     case = None
-    try:
-        case = case_from_mapping(parse_text(text, json_format=json_format))
-    except CaseError as exc:
-        problems += [{"path": p.path, "message": forms.problem_message(p, lang)}
-                     for p in exc.errors]
-    except RecursionError:
-        problems.append({"path": "", "message": "expected a case, got data nested too deeply"})
+    if unreadable is not None:
+        problems.append({"path": "", "message": unreadable})
+    else:
+        try:
+            case = case_from_mapping(parse_text(text, json_format=json_format))
+        except CaseError as exc:
+            problems += [{"path": p.path, "message": forms.problem_message(p, lang)}
+                         for p in exc.errors]
+        except RecursionError:
+            problems.append({"path": "", "message": say(lang, "syntax.too_deep",
+                                                        max=MAX_DEPTH)})
     if case is None or problems:
         return _compare_form(request, lang, problems=problems, status=422,
                              **keep)  # type: ignore[arg-type]

@@ -19,11 +19,13 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .._errors import msg, render
 
 MAX_BODY_BYTES = 1024 * 1024
 CSRF_COOKIE = "res_rules_csrf"
@@ -99,8 +101,11 @@ class LimitBody:
 
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     if str(scope.get("path", "")).startswith("/api/"):
-        body = json.dumps({"errors": [{
-            "path": "", "message": f"request body larger than {limit} bytes (1 MiB)"}]}).encode()
+        query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
+        lang = "en" if query.get("lang") == ["en"] else "nl"
+        message = render(msg("api.body_too_large", max=limit), lang)
+        body = json.dumps({"errors": [{"path": "", "message": message}]},
+                          ensure_ascii=False).encode()
         kind = b"application/json"
     else:
         body = (f"<!doctype html><html lang=\"nl\"><title>413</title><h1>413</h1>"
