@@ -389,9 +389,11 @@ def test_form_errors_stay_beside_their_fields_with_what_was_typed() -> None:
     with client() as c:
         response = post_form(c, "/casus", fields)
     html = response.text
-    assert (response.status_code, 'id="f-theme-error"' in html,
+    theme_error = re.search(r'id="f-theme-error"><p><strong>[^<]*</strong> ([^<]*)<', html)
+    assert (response.status_code, theme_error is not None and theme_error.group(1).strip(),
             'id="f-projects-0-capacity_mw-error"' in html, 'value="twaalf"' in html,
-            "Er zijn 2 fouten in de invoer" in html) == (422, True, True, True, True)
+            "Er zijn 2 fouten in de invoer" in html, "sleutel" in html) == (
+        422, "dit veld is verplicht; vul het in", True, True, True, False)
 
 
 def test_form_downloads_round_trip_through_the_case_parser() -> None:
@@ -540,7 +542,8 @@ def test_form_state_maps_to_the_case_format() -> None:
 
 def test_help_texts_and_messages_come_through_the_adapters() -> None:
     """field_help gives the fact model's gloss in the page's language; problem_message gives
-    the problem in that language, without the file and the path."""
+    the problem in that language, without the file and the path (a missing key is a field
+    to fill in, on a form)."""
     from res_rules._facts import Case
 
     with pytest.raises(res_rules.CaseError) as info:
@@ -551,7 +554,7 @@ def test_help_texts_and_messages_come_through_the_adapters() -> None:
             problem_message(problem, "nl"), problem_message(problem, "en"),
             info.value.path) == (
         "het thema waarover de impasse gaat", "the theme the impasse is about",
-        "deze sleutel is verplicht, maar ontbreekt", "this key is required but missing", "")
+        "dit veld is verplicht; vul het in", "this field is required; fill it in", "")
 
 
 # -- a real server ----------------------------------------------------------------------------

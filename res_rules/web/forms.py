@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from .._errors import CaseError, Problem
+from .._errors import CaseError, Problem, msg, render
 from .._facts import Case, Project, Solution, Spec, spec_of
 from .._rules import load_rules
 from .._words import value_word, words
@@ -45,7 +45,10 @@ def field_help(cls: type, name: str, lang: str) -> str:
 
 
 def problem_message(problem: Problem, lang: str) -> str:
-    """One problem in words for the place beside its field: without the file and the path."""
+    """One problem in words for the place beside its field: without the file and the path.
+    (A form has fields, not keys: a missing key is an empty field there.)"""
+    if problem.code == "problem.missing_key":
+        return render(msg("problem.missing_field"), lang)
     return problem.describe(lang)
 
 
