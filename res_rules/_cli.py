@@ -613,8 +613,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
 @click.option("--tests", "tests", type=_Path(exists=True), multiple=True,
               help="A file or folder of scenario files and example cases (NAME.yaml with "
                    "NAME.expected.yaml) to check each mutant with; repeat for more (default: "
-                   "the project's own, in the checkout you run it in). Example: --tests "
-                   "tests/scenarios")
+                   "the project's own: the checkout's you run it in, else the installed "
+                   "package's copy). Example: --tests tests/scenarios")
 @click.option("--workers", type=_Number(whole=True, low=1), default=None,
               help="Processes to share the work (default: one per core). Example: --workers 2")
 @click.option("--format", "fmt", type=_Choice(["text", "json", "markdown"]),
@@ -646,7 +646,7 @@ def mutate_command(rules_dir: str | None, tests: tuple[str, ...], workers: int |
       res-rules mutate --rules my-rules/ --tests my-scenarios/ --min-score 0.98
 
     Without --tests it uses the project's own checks (tests/scenarios, tests/expected,
-    examples) from the checkout you run it in.
+    examples) from the checkout you run it in, else the copy the installed package carries.
     """
     from ._mutate import Checks, render_report, run
 

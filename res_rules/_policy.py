@@ -184,18 +184,25 @@ def _yaml_files(paths: Iterable[Path]) -> Iterable[Path]:
 
 
 def default_check_paths(start: Path | None = None) -> list[Path]:
-    """The project's own checks in a source checkout: ``tests/expected``, ``examples``,
-    ``tests/scenarios`` and ``../shared/examples``.
+    """The project's own checks: ``tests/expected``, ``examples``, ``tests/scenarios`` and
+    ``../shared/examples`` of a source checkout, else the copies an installed wheel carries.
 
     The checkout is the first of ``start`` (default: the current directory) and its parents
     that holds ``tests/scenarios``, else the folder above the package itself (an editable
-    install). An installed wheel carries no checks; run from a checkout, or name them.
+    install). Without either, the wheel's own ``checks/`` (its scenarios and the expected
+    advice of its examples) are used.
     """
     here = (start or Path.cwd()).resolve()
-    roots = [p for p in (here, *here.parents) if (p / "tests" / "scenarios").is_dir()]
-    root = roots[0] if roots else Path(__file__).resolve().parent.parent
-    candidates = [root / "tests" / "expected", root / "examples", root / "tests" / "scenarios",
-                  root.parent / "shared" / "examples"]
+    package = Path(__file__).resolve().parent
+    roots = [p for p in (here, *here.parents, package.parent)
+             if (p / "tests" / "scenarios").is_dir()]
+    if roots:
+        root = roots[0]
+        candidates = [root / "tests" / "expected", root / "examples",
+                      root / "tests" / "scenarios", root.parent / "shared" / "examples"]
+    else:
+        candidates = [package / "checks" / "expected", package / "examples",
+                      package / "checks" / "scenarios"]
     return [p for p in candidates if p.is_dir()]
 
 

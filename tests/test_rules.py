@@ -139,6 +139,20 @@ def test_the_installed_package_ships_its_rules_and_memo() -> None:
             ) == (True, True, True)
 
 
+def test_the_installed_package_ships_the_policy_checks_for_mutate(tmp_path: Path) -> None:
+    """An installed wheel carries the scenarios and the examples' expected advice, so that
+    `res-rules mutate` outside a checkout still checks the mutants against them."""
+    from res_rules._policy import default_check_paths, load_examples, load_scenarios
+
+    package = Path(res_rules.__file__).resolve().parent
+    if (package.parent / "pyproject.toml").exists():
+        pytest.skip("running from a source checkout, not an installed wheel")
+    paths = default_check_paths(tmp_path)
+    assert (paths, len(load_examples(paths)), len(load_scenarios(paths)) > 50) == (
+        [package / "checks" / "expected", package / "examples", package / "checks" / "scenarios"],
+        len(list((package / "examples").glob("*.yaml"))), True)
+
+
 def test_rule_files_may_not_use_yaml_aliases(tmp_path: Path) -> None:
     """Rule files are plain data: an alias (a way to build a YAML bomb) is refused."""
     copy = tmp_path / "rules"
