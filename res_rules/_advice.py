@@ -430,6 +430,8 @@ def _rule_sorter(ruleset: RuleSet) -> Callable[[Iterable[str]], tuple[str, ...]]
     order = ruleset.positions
 
     def sorted_rules(ids: Iterable[str]) -> tuple[str, ...]:
+        if isinstance(ids, list) and len(ids) == 1:  # most conclusions: one rule
+            return (ids[0],)
         return tuple(sorted(set(ids), key=order.__getitem__))
 
     return sorted_rules
@@ -463,11 +465,11 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     step, step_rules = _one(found, "next_step", "next step")
     law = _law(found, ruleset, sorted_rules)
 
-    ground_order = list(ruleset.labels.get("ground", {}))
+    ground_order = ruleset.label_order.get("ground", {})
     grounds = sorted(
         (Conclusion(body["code"], sorted_rules(ids))
          for body, ids in found.get("ground", {}).values() if body["present"]),
-        key=lambda g: ground_order.index(g.value) if g.value in ground_order else len(ground_order),
+        key=lambda g: ground_order.get(g.value, len(ground_order)),
     )
 
     instrument = None
@@ -475,7 +477,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         body, ids = _one(found, "step2_instrument", "step-2 instrument")
         instrument = Conclusion(body["instrument"], sorted_rules(ids))
 
-    action_order = list(ruleset.labels.get("action", {}))
+    action_order = ruleset.label_order.get("action", {})
     merged: dict[str, tuple[list[str], int | None]] = {}
     for body, ids in found.get("action", {}).values():
         rule_ids, entered = merged.get(body["code"], ([], None))
@@ -483,7 +485,7 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
     actions = sorted(
         (ActionAdvice(code, sorted_rules(ids), entered)
          for code, (ids, entered) in merged.items()),
-        key=lambda a: action_order.index(a.code) if a.code in action_order else len(action_order),
+        key=lambda a: action_order.get(a.code, len(action_order)),
     )
 
     body, ids = _one(found, "res_target", "RES target verdict")

@@ -192,10 +192,16 @@ class RuleSet:
     regimes: Mapping[str, Regime] = attrs.field(factory=dict)
     #: Each rule id's position in ``rules``: the order explanations and rule lists follow.
     positions: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
+    #: Each label group's codes by their position in the rule set's labels: the order grounds
+    #: and actions are listed in.
+    label_order: Mapping[str, Mapping[str, int]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "positions",
                            {rule.id: i for i, rule in enumerate(self.rules)})
+        object.__setattr__(self, "label_order", {
+            group: {code: i for i, code in enumerate(codes)}
+            for group, codes in self.labels.items()})
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[self.positions[rule_id]]
