@@ -282,7 +282,8 @@ class _YamlReader:
         container, path, key, _ = self.stack[-1]
         if isinstance(container, list):
             return _index(path, len(container))
-        return path if key is _NO_KEY else _join(path, key)
+        # Under a key that was refused, the problem is placed at the mapping itself.
+        return path if key is _NO_KEY or key is _BAD_KEY else _join(path, key)
 
     def add(self, value: Any, line: int) -> None:
         if not self.stack:

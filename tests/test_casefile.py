@@ -285,6 +285,15 @@ def test_yaml_numbers_a_person_would_misread_are_refused(
             (hint.render("en") if hint else "")) == ("projects[0].capacity_mw", code, True)
 
 
+def test_a_value_under_a_refused_key_is_placed_at_its_mapping() -> None:
+    """A key refused as a number (050) leaves no trace of the reader's internals in the value's
+    path: the value's own problem is placed at the mapping (found by the CLI fuzz test, where
+    the path was an object's address and differed between two runs)."""
+    error = _parse_error("projects:\n  - {050: 050}\n")
+    assert [(p.path, p.code) for p in error.errors] == [
+        ("projects[0]", "syntax.leading_zero"), ("projects[0]", "syntax.leading_zero")]
+
+
 def test_the_leading_zero_message_reads_well() -> None:
     """The 050 message says what is wrong and what to write, in Dutch and English."""
     error = _parse_error("capacity_mw: 050\n")
