@@ -707,6 +707,23 @@ def parse_date(text: str) -> dt.date | Msg | None:
     return dt.date(year, month, day)
 
 
+def date_argument(text: str) -> dt.date | Msg:
+    """A date given as an argument (an option, a query parameter, a form field): the date, or
+    what is wrong with it, naming a day that does not exist."""
+    found = parse_date(text)
+    return msg("cli.iso_date", got=repr(text)) if found is None else found
+
+
+_DECIMAL_COMMA = re.compile(r"\s*-?\d+,\d+\s*")
+
+
+def not_a_number(got: object) -> Msg:
+    """What to say of an argument that is no number; for ``12,6``, to write ``12.6``."""
+    if isinstance(got, str) and _DECIMAL_COMMA.fullmatch(got):
+        return msg("cli.decimal_point", got=repr(got), suggestion=got.strip().replace(",", "."))
+    return msg("cli.number", got=repr(got))
+
+
 def _date_hint(text: str) -> Msg | None:
     """For 2026-3-1 or 1-3-2026 (day first, as in Dutch): the date as YYYY-MM-DD."""
     match = _LOOSE_DATE.fullmatch(text.strip())

@@ -25,7 +25,14 @@ from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
 from ._batch import LineResult, Options, output_stream, run
-from ._casefile import CASE_SUFFIXES, case_from_mapping, load_case, parse_date, read_data
+from ._casefile import (
+    CASE_SUFFIXES,
+    case_from_mapping,
+    date_argument,
+    load_case,
+    not_a_number,
+    read_data,
+)
 from ._diff import differences
 from ._errors import CaseError, EngineError, ResRulesError, msg, render
 from ._render import (
@@ -77,13 +84,10 @@ class _Number(click.ParamType):  # type: ignore[type-arg]
             try:
                 number = int(text) if self.whole else float(text)
             except ValueError:
-                comma = not self.whole and re.fullmatch(r"-?\d+,\d+", text)
-                self.fail(_say("cli.decimal_point", got=repr(value),
-                               suggestion=text.replace(",", ".")) if comma
-                          else _say("cli.whole_number" if self.whole else "cli.number",
-                                    got=repr(value)), param, ctx)
+                self.fail(_say("cli.whole_number", got=repr(value)) if self.whole
+                          else render(not_a_number(value), _LANG.get()), param, ctx)
             if not self.whole and not math.isfinite(number):
-                self.fail(_say("cli.number", got=repr(value)), param, ctx)
+                self.fail(render(not_a_number(value), _LANG.get()), param, ctx)
         if (self.low is not None and number < self.low) or \
                 (self.high is not None and number > self.high):
             self.fail(_say("cli.between" if self.high is not None else "cli.at_least",
@@ -138,11 +142,10 @@ class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer
                 ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
-        found = parse_date(str(value))
+        found = date_argument(str(value))
         if isinstance(found, dt.date):
             return found
-        self.fail(_say("cli.iso_date", got=repr(value)) if found is None
-                  else render(found, _LANG.get()), param, ctx)
+        self.fail(render(found, _LANG.get()), param, ctx)
 
 
 def _version_text() -> str:

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from .._advice import advise, bevoegd_gezag
-from .._casefile import MAX_DEPTH, case_from_mapping, parse_date, parse_text
+from .._casefile import MAX_DEPTH, case_from_mapping, date_argument, not_a_number, parse_text
 from .._errors import CaseError, describe, did_you_mean, msg, render
 from .._report import conclusion_words, condition_words
 from .._rules import TOPICS, Rule, RuleSet, load_rules
@@ -99,13 +99,10 @@ JsonBody = Annotated[Any, Depends(json_body)]
 
 
 def date_problem(value: str, lang: str) -> dt.date | str:
-    """``value`` as a date (``YYYY-MM-DD``), or what is wrong with it (a day that does not
-    exist is named), in ``lang``: the same words as the command line's."""
-    found = parse_date(value)
-    if isinstance(found, dt.date):
-        return found
-    return render(found, lang) if found is not None else say(lang, "cli.iso_date",
-                                                             got=repr(value))
+    """``value`` as a date (``YYYY-MM-DD``), or what is wrong with it in ``lang``: the same
+    words as the command line's."""
+    found = date_argument(value)
+    return found if isinstance(found, dt.date) else render(found, lang)
 
 
 def iso_date(value: str | None, name: str, lang: str = "nl") -> dt.date | None:
@@ -130,10 +127,7 @@ def query_problem(error: Mapping[str, Any], lang: str) -> dict[str, str]:
         text = say(lang, "cli.not_one_of", got=repr(got),
                    choices=", ".join(repr(c) for c in choices))
     elif kind in ("float_parsing", "float_type", "finite_number"):
-        comma = isinstance(got, str) and re.fullmatch(r"\s*-?\d+,\d+\s*", got)
-        text = (say(lang, "cli.decimal_point", got=repr(got),
-                    suggestion=got.strip().replace(",", ".")) if comma and isinstance(got, str)
-                else say(lang, "cli.number", got=repr(got)))
+        text = render(not_a_number(got), lang)
     elif kind == "bool_parsing":
         text = say(lang, "api.bool", got=repr(got))
     elif kind == "string_too_long":
