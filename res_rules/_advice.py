@@ -393,9 +393,10 @@ def _by_type(firings: Iterable[Firing]
         keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
         rule_id = firing.rule.id
         for conclusion, key in zip(firing.conclusions, keys, strict=True):
-            group = found.get(conclusion["type"])
+            kind = str(conclusion["type"])
+            group = found.get(kind)
             if group is None:
-                group = found[str(conclusion["type"])] = {}
+                group = found[kind] = {}
             entry = group.get(key)
             if entry is None:
                 # The conclusion itself (it still names its type): read, never changed.

@@ -103,10 +103,10 @@ from ._rules import Rule, RuleSet, fact_type_of, substitute, template_reference
 
 
 class Firing(NamedTuple):
-    """One firing of one rule: the facts it matched and what it concluded. ``keys`` holds each
-    conclusion's canonical JSON fields (keys sorted, without the braces; equal conclusions have
-    equal keys), for grouping them. (A named tuple: made a dozen times per advice, and a tuple
-    is made in a third of the time an attrs class takes.)"""
+    """One firing of one rule: what it concluded. ``keys`` holds each conclusion's canonical
+    JSON fields (keys sorted, without the braces; equal conclusions have equal keys), for
+    grouping them. (A named tuple: made a dozen times per advice, and a tuple is made in a
+    third of the time an attrs class takes.)"""
 
     rule: Rule
     #: Shared between firings of a rule whose conclusions read no matched fact: never mutate.
