@@ -506,6 +506,9 @@ def load_case(path: str | os.PathLike[str]) -> Case:
 
 def case_from_mapping(data: Any, *, file: str | None = None) -> Case:
     """Validate plain data in the file format and build the :class:`Case` (no coercion)."""
+    trusted = _trusting(Case, data)
+    if isinstance(trusted, Case):
+        return trusted
     problems: list[Problem] = []
     case = _build(Case, data, "", problems, file)
     if problems:
@@ -534,6 +537,64 @@ def check_field(cls: type, name: str, value: Any, *, path: str | None = None) ->
     spec = spec_of(fields[name])
     if problem_with(spec, value):
         raise CaseError(problems=[_wrong(spec, value, path or name, None)])
+
+
+@functools.cache
+def _layout(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Spec], ...]]:
+    """A model class's field names, and its fields that hold more than a plain value (a nested
+    model, a list of them, a date written as text), with their specs."""
+    fields = attrs.fields(cls)
+    return (frozenset(a.name for a in fields),
+            tuple((a.name, spec_of(a)) for a in fields
+                  if spec_of(a).kind in ("nested", "list", "date")))
+
+
+def _trusting(cls: type, data: Any) -> Any:
+    """The model built from ``data`` when all of it is right, else None.
+
+    Most input is right, and then the model's own validators check every value once. Anything
+    else, including what those validators or the cross-field checks refuse, returns None, and
+    :func:`_build` goes through it again to say precisely what is wrong where: for every value
+    this accepts, :func:`_build` builds the same model.
+    """
+    if not isinstance(data, Mapping):
+        return None
+    names, special = _layout(cls)
+    if not data.keys() <= names:
+        return None
+    kwargs = dict(data)
+    for name, spec in special:
+        value = kwargs.get(name)
+        if value is None:
+            continue
+        if spec.kind == "date":
+            if isinstance(value, str):
+                if not ISO_DATE.fullmatch(value):
+                    return None
+                try:
+                    value = dt.date.fromisoformat(value)
+                except ValueError:
+                    return None
+        elif spec.kind == "nested":
+            value = _trusting(spec.item or dict, value)
+            if value is None:
+                return None
+        else:
+            if not isinstance(value, list | tuple) or (
+                    spec.max_items is not None and len(value) > spec.max_items):
+                return None
+            items = []
+            for item in value:
+                built = _trusting(spec.item or dict, item)
+                if built is None:
+                    return None
+                items.append(built)
+            value = tuple(items)
+        kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except Exception:  # whatever the model refuses, _build says why
+        return None
 
 
 def _build(cls: type, data: Any, path: str, problems: list[Problem],
@@ -695,6 +756,8 @@ def parse_date(text: str) -> dt.date | Msg | None:
     if not ISO_DATE.fullmatch(text):
         return None  # fromisoformat also takes 20261101 and week dates
     year, month, day = (int(part) for part in text.split("-"))
+    if 1 <= month <= 12 and 1 <= day <= 28 and year:
+        return dt.date(year, month, day)  # the usual case, before any words are made
     shown = quote(text)
     if year == 0:
         return msg("problem.date_no_such_year", got=shown)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import res_rules
-from res_rules import CaseError
+from res_rules import CaseError, _casefile
 from res_rules._casefile import read_data
 
 # Bounded: a few hundred examples per test (seconds in all), each within a deadline even on a
@@ -183,19 +183,20 @@ def test_near_valid_cases_in_block_yaml_and_json(node: Mapping_, suffix: str) ->
     _check(_through_a_file(text.encode("utf-8", "surrogatepass"), suffix))
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping_):
+        return {k: _plain(v) for k, v in value}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 @FUZZ
 @given(trees)
 def test_python_data_gives_a_case_or_a_case_error(node: Any) -> None:
     """case_from_mapping on any plain Python data (no file) raises only CaseError."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, Mapping_):
-            return {k: plain(v) for k, v in value}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
     try:
-        outcome: Any = res_rules.case_from_mapping(plain(node))
+        outcome: Any = res_rules.case_from_mapping(_plain(node))
     except CaseError as exc:
         outcome = exc
     _check(outcome)
@@ -217,3 +218,16 @@ def test_the_fuzz_strategies_reach_both_outcomes() -> None:
 
     collect()
     assert seen == {"case", "error"}
+
+
+@FUZZ
+@given(st.one_of(near_cases(), trees))
+def test_the_quick_build_agrees_with_the_checking_build(node: Any) -> None:
+    """case_from_mapping first builds the model trusting the data (its validators check each
+    value once) and only goes through it field by field when that fails: whenever either
+    builds a case, both build the same one."""
+    data = _plain(node)
+    problems: list[Any] = []
+    checked = _casefile._build(res_rules.Case, data, "", problems, None)
+    trusted = _casefile._trusting(res_rules.Case, data)
+    assert (trusted, problems == []) == (checked, checked is not None)
