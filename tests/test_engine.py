@@ -640,3 +640,17 @@ def test_a_fact_durable_refuses_mid_session_is_an_engine_error_and_harms_nothing
     assert (res_rules.bevoegd_gezag("wind", 12.6, as_of=OMGEVINGSWET).bevoegd_gezag,
             _open_sessions()) == (
         "provincie", 0)
+
+
+def test_a_reused_session_is_empty_between_calls() -> None:
+    """After each call every fact is retracted in one batch, and the session that the next call
+    reuses holds durable's own state fact only, whatever the case (projects, no projects)."""
+    import durable_rules_engine
+
+    rules = res_rules.load_rules()
+    for name in sorted(p.name for p in EXAMPLES.glob("*.yaml")):
+        res_rules.advise(res_rules.load_case(EXAMPLES / name), rules=rules)
+        compiled = _engine._COMPILED[rules.fingerprint]
+        assert compiled.idle is not None, name
+        facts = json.loads(durable_rules_engine.get_facts(compiled.handle, compiled.idle))
+        assert [sorted(f) for f in facts] == [["$s", "id", "sid"]], name
