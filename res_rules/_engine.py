@@ -421,12 +421,11 @@ class _Template:
     a constant conclusion, serialised once.
     """
 
-    __slots__ = ("asserted", "body", "constant", "fills", "keys", "pieces", "slots",
+    __slots__ = ("asserted", "body", "constant", "fills", "pieces", "slots",
                  "template")
 
     def __init__(self, template: Mapping[str, Any], consumed: frozenset[str]) -> None:
         self.template = template
-        self.keys = frozenset(template)
         #: Whether the conclusion goes back into the engine: only when some rule's condition
         #: tests facts of its type (an action or a warning no rule reads is only recorded).
         self.asserted = template.get("type") in consumed
@@ -457,23 +456,22 @@ class _Template:
         except _Unwritable:
             self.body, self.pieces = None, ()  # raised, naming the rule, when it fires
 
-    def conclude(self, bindings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    def make(self, bindings: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], str]:
+        """The conclusion from the matched facts, and its body (as :func:`_body` writes it),
+        from the pieces when it can: the conclusion has the template's keys, so only the
+        values read from the facts are written."""
         if self.constant is not None:
-            return dict(self.constant)
-        return {key: bindings[alias].get(field) if alias is not None else field
-                for key, alias, field in self.fills}
-
-    def json(self, conclusion: Mapping[str, Any]) -> str:
-        """The conclusion's body (as :func:`_body` writes it), from the pieces when it can."""
-        if self.body is not None:
-            return self.body
+            conclusion = dict(self.constant)
+            return conclusion, self.body if self.body is not None else _body(conclusion)
+        conclusion = {key: bindings[alias].get(field) if alias is not None else field
+                      for key, alias, field in self.fills}
         pieces = self.pieces
-        if not pieces or conclusion.keys() != self.keys:
-            return _body(conclusion)
+        if not pieces:
+            return conclusion, _body(conclusion)
         text = pieces[0]
         for slot, piece in zip(self.slots, pieces[1:], strict=True):
             text += _value(conclusion[slot]) + piece
-        return text
+        return conclusion, text
 
 
 def _reads(template: Mapping[str, Any]) -> bool:
@@ -818,8 +816,9 @@ class _Session:
         for part in parts[1:]:
             bindings[alias] = facts[int(part[:part.index(",")])]
             alias = part[part.rindex('"', 0, -2) + 1:-2]
-        conclusions = tuple([t.conclude(bindings) for t in templates])
-        keys = tuple([t.json(c) for t, c in zip(templates, conclusions, strict=True)])
-        pending = tuple([(c, k) for t, c, k in zip(templates, conclusions, keys, strict=True)
-                         if t.asserted])
-        return conclusions, keys, pending
+        if len(templates) == 1:  # most rules conclude one thing
+            made = templates[0].make(bindings)
+            return (made[0],), (made[1],), (made,) if templates[0].asserted else ()
+        both = [t.make(bindings) for t in templates]
+        return (tuple([c for c, _ in both]), tuple([k for _, k in both]),
+                tuple([m for t, m in zip(templates, both, strict=True) if t.asserted]))
