@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
 import queue
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +31,7 @@ import orjson
 from ._advice import advise
 from ._casefile import case_from_mapping, parse_text
 from ._errors import CaseError
+from ._rules import load_rules
 
 #: The longest JSONL line read, in bytes: as large as a case file may be.
 MAX_LINE_BYTES = 1024 * 1024
@@ -47,10 +50,11 @@ class Options:
 
 @attrs.frozen
 class LineResult:
-    """What became of one line: its advice (a JSON text) or its errors (JSON texts)."""
+    """What became of one line: its advice (compact JSON as UTF-8 bytes, written out as made)
+    or its errors (JSON texts, for stderr)."""
 
     number: int
-    advice: str | None = None
+    advice: bytes | None = None
     errors: tuple[str, ...] = ()
     internal: bool = False
 
@@ -104,7 +108,9 @@ def advise_line(number: int, raw: bytes | _TooLong, options: Options) -> LineRes
         advice = advise(case, as_of=options.as_of,
                         include_expected_law=options.include_expected_law)
         # orjson: an advice is about 11 KB of JSON; json.dumps took a quarter of a line's time.
-        line = orjson.dumps({"line": number, **advice.to_dict(options.lang)}).decode()
+        # Its bytes go to the output as they are (from a worker too): never decoded, pickled as
+        # text and encoded again.
+        line = orjson.dumps({"line": number, **advice.to_dict(options.lang)})
         return LineResult(number, advice=line)
     except CaseError as exc:
         return LineResult(number, errors=tuple(
@@ -143,8 +149,10 @@ class _Reader(threading.Thread):
 
 
 def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, *,
-        workers: int = 1) -> Summary:
-    """Advise every line of ``source``, calling ``emit`` with each result in input order."""
+        workers: int = 1, sent: Callable[[], None] = lambda: None) -> Summary:
+    """Advise every line of ``source``, calling ``emit`` with each result in input order, and
+    ``sent`` whenever the results made so far have all been emitted (after each line, or each
+    worker's chunk of lines): the moment to flush them to the reader."""
     summary = Summary()
 
     def record(result: LineResult) -> None:
@@ -159,29 +167,32 @@ def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, 
     if workers <= 1:
         for number, raw in read_lines(source):
             record(advise_line(number, raw, options))
+            sent()
         return summary
-    _run_parallel(source, record, options, workers)
+    _run_parallel(source, record, sent, options, workers)
     return summary
 
 
-def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None], options: Options,
-                  workers: int) -> None:
+def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
+                  sent: Callable[[], None], options: Options, workers: int) -> None:
     reader = _Reader(source, size=CHUNK_LINES * workers * 4)
-    reader.start()
     pending: collections.deque[concurrent.futures.Future[list[LineResult]]] = \
         collections.deque()
     limit = workers * 4
-    # Not "fork": the reader thread holds stdin's lock, and a forked child that closes its copy
-    # of stdin (multiprocessing does) would wait for that lock forever.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
+                                                mp_context=_worker_context()) as pool:
+        # Every worker is started by this first task, before the reader thread exists: a
+        # forked child would otherwise inherit stdin's lock held by that thread, and wait for
+        # it forever when multiprocessing closes its copy of stdin.
+        pool.submit(int).result()
+        reader.start()
         try:
             reading = True
             while reading or pending:
                 while pending and pending[0].done():
                     for result in pending.popleft().result():
                         record(result)
+                    sent()
                 if reading and len(pending) < limit:
                     chunk, reading = _take(reader, block=not pending)
                     if chunk:
@@ -195,6 +206,27 @@ def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None], option
             raise
     if reader.failure is not None:
         raise reader.failure
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How the worker processes start, the quickest way that is safe here.
+
+    On Linux, while this process has no other thread, "fork": the rules are loaded here once
+    and each worker starts with them in a few milliseconds (a fork while another thread holds a
+    lock can leave that lock held in the child for ever). Else "forkserver", whose server loads
+    the rules once before it forks the workers (:mod:`res_rules._worker`); else "spawn", where
+    each worker imports the package and loads the rules itself.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
+        with contextlib.suppress(Exception):  # should it fail, each worker says why per line
+            load_rules()
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["res_rules._worker"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _take(reader: _Reader, *, block: bool) -> tuple[list[tuple[int, Any]], bool]:

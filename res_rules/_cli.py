@@ -338,16 +338,20 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
         progress.start()
     try:
         with output_stream(output, sys.stdout) as stream:
+            stream.flush()
+            out = stream.buffer  # the advice lines are UTF-8 bytes already
+
             def emit(result: LineResult) -> None:
                 if result.advice is not None:
-                    stream.write(result.advice + "\n")
-                    stream.flush()
+                    out.write(result.advice)
+                    out.write(b"\n")
                 for line in result.errors:
+                    out.flush()  # an error on stderr after the advice lines before it
                     _error(line)
                 if progress is not None:
                     progress.advance(task)
 
-            summary = run(source, emit, options, workers=workers)
+            summary = run(source, emit, options, workers=workers, sent=out.flush)
     finally:
         if progress is not None:
             progress.stop()

@@ -89,6 +89,41 @@ def test_answers_leave_as_they_are_made(workers: str) -> None:
     assert (answered, code) == (["c0", "c1", "c2"], 0)
 
 
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    """"fork" starts the workers quickest (they inherit the loaded rules), and only when this
+    process has no other thread, whose locks a forked child could inherit held."""
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait)
+    other.start()
+    try:
+        assert _batch._worker_context().get_start_method() != "fork"
+    finally:
+        idle.set()
+        other.join()
+    if sys.platform == "linux" and threading.active_count() == 1:
+        assert _batch._worker_context().get_start_method() == "fork"
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_every_way_of_starting_workers_gives_the_same_lines(
+        method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch's output does not depend on how its workers started (the console script
+    forks them; with other threads running, or off Linux, they start another way)."""
+    import multiprocessing
+
+    lines = b"".join(_line(id=f"c{i}", current_step=i % 5) for i in range(70)) + b"nope\n"
+    serial: list[_batch.LineResult] = []
+    _batch.run(io.BytesIO(lines), serial.append, _batch.Options(), workers=1)
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["res_rules._worker"])
+    monkeypatch.setattr(_batch, "_worker_context", lambda: context)
+    parallel: list[_batch.LineResult] = []
+    _batch.run(io.BytesIO(lines), parallel.append, _batch.Options(), workers=2)
+    assert parallel == serial
+    assert (len(serial), serial[-1].errors != ()) == (71, True)
+
+
 def test_a_batch_reads_its_input_as_a_stream() -> None:
     """Lines are read one at a time: the reader never holds more than one line of input."""
     class Counting(io.BytesIO):
