@@ -397,7 +397,10 @@ def _json_data(text: str, file: str | None) -> Any:
     refused: list[_Refused] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj: dict[str, Any] = {}
+        obj: dict[str, Any] = dict(items)
+        if len(obj) == len(items):  # no key twice (nearly always)
+            return obj
+        obj = {}
         for key, value in items:
             if key in obj:  # the object is kept in the table, so its id stays its own
                 duplicates.setdefault(id(obj), (obj, []))[1].append(key)
@@ -405,6 +408,9 @@ def _json_data(text: str, file: str | None) -> Any:
         return obj
 
     def number(text: str) -> int | float | _Refused:
+        if len(text) < 16 and "e" not in text and "E" not in text:
+            # Fewer than 16 digits and no exponent: always within range, never rounded to 0.
+            return float(text) if "." in text else int(text)
         value = _number(text)
         if isinstance(value, _Refused):
             refused.append(value)
