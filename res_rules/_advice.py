@@ -657,16 +657,22 @@ def bevoegd_gezag(
     ...               include_expected_law=False).bevoegd_gezag
     'rijk'
     """
-    for name, value in (("technology", technology), ("capacity_mw", capacity_mw),
-                        ("transferred_to_gemeente", transferred_to_gemeente),
-                        ("rijk_waived_to", rijk_waived_to)):
-        check_field(Project, name, value)
+    refused: Exception | None = None
+    try:  # the model's validators check each value once; the errors come from check_field
+        project = Project(id=f"{technology}-{capacity_mw:g}mw", gemeente="Utrecht",
+                          technology=technology, capacity_mw=capacity_mw,
+                          transferred_to_gemeente=transferred_to_gemeente,
+                          rijk_waived_to=rijk_waived_to)
+    except Exception as exc:
+        refused = exc
+    if refused is not None:
+        for name, value in (("technology", technology), ("capacity_mw", capacity_mw),
+                            ("transferred_to_gemeente", transferred_to_gemeente),
+                            ("rijk_waived_to", rijk_waived_to)):
+            check_field(Project, name, value)  # a CaseError naming the first wrong value
+        raise refused
     _check_date(as_of)
     ref = as_of or dt.date.today()
-    label = f"{technology}-{capacity_mw:g}mw"
-    project = Project(id=label, gemeente="Utrecht", technology=technology,
-                      capacity_mw=capacity_mw, transferred_to_gemeente=transferred_to_gemeente,
-                      rijk_waived_to=rijk_waived_to)
     ruleset = rules if rules is not None else load_rules()
     firings = infer(ruleset, [project_fact(project, project_key(0)),
                               context_fact(include_expected_law, ref)])

@@ -537,12 +537,18 @@ def check_field(cls: type, name: str, value: Any, *, path: str | None = None) ->
     ...     print(error.path, error.hint, sep=": ")
     capacity_mw: schrijf een decimale punt en geen aanhalingstekens: 12.6
     """
-    fields = {a.name: a for a in attrs.fields(cls)}
+    fields = _fields(cls)
     if name not in fields:
         raise TypeError(f"{cls.__name__} has no field {name!r}; known: {', '.join(fields)}")
     spec = spec_of(fields[name])
     if problem_with(spec, value):
         raise CaseError(problems=[_wrong(spec, value, path or name, None)])
+
+
+@functools.cache
+def _fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
+    """A model class's fields by name, in their order."""
+    return {a.name: a for a in attrs.fields(cls)}
 
 
 @functools.cache
@@ -609,7 +615,7 @@ def _build(cls: type, data: Any, path: str, problems: list[Problem],
         problems.append(Problem(msg("problem.wrong_value", expected=msg("expected.mapping"),
                                     got=describe(data)), path=path, file=file))
         return None
-    fields = {a.name: a for a in attrs.fields(cls)}
+    fields = _fields(cls)
     for key in data:
         if key not in fields:
             suggestion = closest(key, fields)

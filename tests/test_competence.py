@@ -264,6 +264,10 @@ def test_no_memo_warning_where_law_and_memo_agree(as_of: dt.date, technology: st
         (("wind", True), {}, "capacity_mw"),
         (("wind", 12), {"rijk_waived_to": "waterschap"}, "rijk_waived_to"),
         (("wind", 12), {"as_of": "2026-01-01"}, "as_of"),
+        # The first wrong value in the order of the arguments, whatever else is wrong.
+        (("solar", "12,6"), {"as_of": "2026-01-01"}, "technology"),
+        (("zon", [12]), {"transferred_to_gemeente": "ja"}, "capacity_mw"),
+        (("zon", 12), {"transferred_to_gemeente": "ja"}, "transferred_to_gemeente"),
     ],
 )
 def test_bad_lookup_arguments_raise_case_error(args: tuple[object, object],
