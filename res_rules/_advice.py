@@ -259,12 +259,12 @@ class Advice:
             },
             "explanation": [
                 {
-                    "rule": e.rule.id,
-                    "status": e.rule.status,
-                    "text": e.rule.text[lang],
+                    "rule": (rule := e.rule).id,
+                    "status": rule.status,
+                    "text": rule.text[lang],
                     "conclusion": [dict(c) for c in e.conclusions],
-                    "source": e.rule.source.to_dict(),
-                    "see_also": [s.to_dict() for s in e.rule.see_also],
+                    "source": rule.source.to_dict(),
+                    "see_also": [s.to_dict() for s in rule.see_also] if rule.see_also else [],
                 }
                 for e in self.explanation
             ],
