@@ -325,6 +325,18 @@ def _render_one(advice: Any, fmt: str, lang: str, details: bool, *, single: bool
                                                                       details=details)
 
 
+def _utf8_bytes(stream: Any) -> Any:
+    """The byte stream under the text stream ``stream`` when writing the advice lines' UTF-8
+    bytes there is what writing their text would do (a UTF-8 stream without newline
+    translation), else ``stream`` itself (a StringIO, a notebook's output, another encoding)."""
+    buffer = getattr(stream, "buffer", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if buffer is None or encoding not in ("utf-8", "utf8") or os.linesep != "\n":
+        return stream
+    stream.flush()  # anything written as text before goes first
+    return buffer
+
+
 def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
                   workers: int) -> None:
     err_console = Console(stderr=True)
@@ -338,13 +350,15 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
         progress.start()
     try:
         with output_stream(output, sys.stdout) as stream:
-            stream.flush()
-            out = stream.buffer  # the advice lines are UTF-8 bytes already
+            out = _utf8_bytes(stream)
 
             def emit(result: LineResult) -> None:
                 if result.advice is not None:
-                    out.write(result.advice)
-                    out.write(b"\n")
+                    if out is stream:  # not a UTF-8 byte stream: through the text layer
+                        stream.write(result.advice.decode() + "\n")
+                    else:
+                        out.write(result.advice)
+                        out.write(b"\n")
                 for line in result.errors:
                     out.flush()  # an error on stderr after the advice lines before it
                     _error(line)

@@ -141,9 +141,12 @@ def _breaks(spec: Spec) -> Callable[[Any], bool]:
         choices = frozenset(spec.choices)
 
         def breaks_enum(value: Any) -> bool:
+            if type(value) is str:  # a set finds a plain str by its hash
+                return value not in choices
             if value is None:
                 return not nullable
-            return not (isinstance(value, str) and value in choices)
+            # A str subclass may compare without a hash: the list, as problem_with does.
+            return not (isinstance(value, str) and value in spec.choices)
 
         return breaks_enum
     if spec.kind == "str":
@@ -153,7 +156,7 @@ def _breaks(spec: Spec) -> Callable[[Any], bool]:
             if value is None:
                 return not nullable
             return not isinstance(value, str) or (non_empty and not value.strip()) \
-                or not (value.isascii() or is_unicode(value))
+                or not ((type(value) is str and value.isascii()) or is_unicode(value))
 
         return breaks_str
     if spec.kind == "bool":

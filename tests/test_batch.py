@@ -124,6 +124,27 @@ def test_every_way_of_starting_workers_gives_the_same_lines(
     assert (len(serial), serial[-1].errors != ()) == (71, True)
 
 
+@pytest.mark.parametrize("encoding", [None, "utf-8", "latin-1"])
+def test_jsonl_lines_reach_any_kind_of_stdout(encoding: str | None, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The advice lines are written as UTF-8 bytes when stdout is a UTF-8 byte stream, and as
+    text otherwise: a StringIO (a program capturing the output, a notebook) gets the same
+    lines, and a stream in another encoding gets what writing text to it does."""
+    source = tmp_path / "cases.jsonl"
+    source.write_bytes(_line(id="c1") + _line(id="c2"))
+    raw = io.BytesIO()
+    stdout: Any = io.StringIO() if encoding is None else io.TextIOWrapper(
+        raw, encoding=encoding, errors="backslashreplace")
+    monkeypatch.setattr(sys, "stdout", stdout)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["advise", "--jsonl", str(source), "--workers", "1"])
+    stdout.flush()
+    text = stdout.getvalue() if encoding is None else raw.getvalue().decode("latin-1")
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert (exit_info.value.code, [a["case_id"] for a in lines]) == (0, ["c1", "c2"])
+    assert ("\\u2014" in text) == (encoding == "latin-1")  # a dash latin-1 cannot write
+
+
 def test_a_batch_reads_its_input_as_a_stream() -> None:
     """Lines are read one at a time: the reader never holds more than one line of input."""
     class Counting(io.BytesIO):

@@ -624,3 +624,32 @@ def test_the_mapping_form_has_every_field_of_the_model() -> None:
     assert (list(mapping), list(mapping["solution"]), list(mapping["projects"][0]),
             res_rules.case_from_mapping(mapping) == case) == (
         names["Case"], names["Solution"], names["Project"], True)
+
+
+class _ComparingText(str):
+    """A str subclass that defines ``__eq__`` and so has no hash."""
+
+    def __eq__(self, other: object) -> bool:
+        return str.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _ClaimingAscii(str):
+    """A str subclass whose ``isascii`` says yes whatever it holds."""
+
+    def isascii(self) -> bool:
+        return True
+
+
+def test_text_of_a_str_subclass_is_judged_as_plain_text() -> None:
+    """The model's validators take a str subclass for what it holds: a word from the list that
+    cannot be hashed is still that word, and a lone surrogate is refused whatever the object
+    says about itself."""
+    case = res_rules.case_from_mapping({"id": "c", "theme": "planuitval",
+                                        "scope": _ComparingText("lokaal")})
+    with pytest.raises(CaseError) as refused:
+        res_rules.case_from_mapping({"id": "c", "theme": "planuitval", "scope": "lokaal",
+                                     "title": _ClaimingAscii("a\ud800")})
+    assert (case.scope, refused.value.code, refused.value.path) == (
+        "lokaal", "problem.lone_surrogate", "title")
