@@ -541,6 +541,9 @@ def _advise_example(name: str) -> dict[str, Any]:
     return res_rules.advise(res_rules.load_case(EXAMPLES / name)).to_dict()
 
 
+# Forking on purpose: under pytest-xdist this process has execnet's threads as well, and
+# Python 3.12+ warns about any fork then; the children here only advise.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 @pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
 def test_process_pools_advise_like_this_process(method: str) -> None:
     """Workers started by fork, spawn or forkserver compile the rules on first use and agree.
