@@ -468,8 +468,8 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
 
     ground_order = ruleset.label_order.get("ground", {})
     grounds = sorted(
-        (Conclusion(body["code"], sorted_rules(ids))
-         for body, ids in found.get("ground", {}).values() if body["present"]),
+        [Conclusion(body["code"], sorted_rules(ids))
+         for body, ids in found.get("ground", {}).values() if body["present"]],
         key=lambda g: ground_order.get(g.value, len(ground_order)),
     )
 
@@ -484,8 +484,8 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         rule_ids, entered = merged.get(body["code"], ([], None))
         merged[body["code"]] = ([*rule_ids, *ids], body.get("deadline_step", entered))
     actions = sorted(
-        (ActionAdvice(code, sorted_rules(ids), entered)
-         for code, (ids, entered) in merged.items()),
+        [ActionAdvice(code, sorted_rules(ids), entered)
+         for code, (ids, entered) in merged.items()],
         key=lambda a: action_order.get(a.code, len(action_order)),
     )
 
@@ -501,9 +501,10 @@ def _assemble(case: Case, ref: dt.date, include_expected_law: bool, ruleset: Rul
         keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
         key = (firing.rule.id, keys)
         if key not in explanation:  # copies: the engine shares a rule's constant conclusions
-            explanation[key] = Explanation(firing.rule, tuple(
+            # (A list made into a tuple: a generator costs more than the copies it makes.)
+            explanation[key] = Explanation(firing.rule, tuple([
                 {**c, "project": names[c["project"]]} if "project" in c else dict(c)
-                for c in firing.conclusions))
+                for c in firing.conclusions]))
     by_rule: dict[str, list[Explanation]] = {}
     for entry in explanation.values():
         by_rule.setdefault(entry.rule.id, []).append(entry)
