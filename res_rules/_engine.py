@@ -37,7 +37,10 @@ We drive durable-rules' C engine (``durable_rules_engine``) directly: durable's 
   through durable's number parser on the way back.
 - ``assert_facts`` (a batch) stops silently at the first fact it cannot parse and reports
   success for the facts before it; when it parsed none it returns an uninitialised state offset.
-  We assert one fact at a time with ``assert_fact``, which reports every parse error.
+  We assert one fact at a time with ``assert_fact``, which reports every parse error. At the end
+  of a call its facts are retracted in one ``retract_facts`` batch (only texts durable has
+  already read), and the session is reused only when ``get_facts`` then shows its state fact
+  alone; else it is deleted.
 - A fact's identity is its ``id`` field (else a hash of its content), looked up in a 32-bit hash
   index: a second fact that collides with an earlier one is refused as "already observed". We
   give every fact its own ``id`` (its position in the session), detect identical facts ourselves
