@@ -181,9 +181,10 @@ def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
     limit = workers * 4
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
                                                 mp_context=_worker_context()) as pool:
-        # Every worker is started by this first task, before the reader thread exists: a
+        # With "fork" this first task starts every worker, before the reader thread exists: a
         # forked child would otherwise inherit stdin's lock held by that thread, and wait for
-        # it forever when multiprocessing closes its copy of stdin.
+        # it forever when multiprocessing closes its copy of stdin. (A fork server's or a
+        # spawned worker starts from a fresh process, so when it starts does not matter.)
         pool.submit(int).result()
         reader.start()
         try:
