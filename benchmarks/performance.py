@@ -418,19 +418,30 @@ def _markdown(rows: Sequence[Row], label: str) -> str:
                           for r in rows)
 
 
-def write_results(rows: Sequence[Row], label: str, path: Path = RESULTS) -> None:
-    """Append a dated table under the in-process section of RESULTS.md (made if missing)."""
+def add_to_section(section: str, intro: str, block: str, path: Path = RESULTS) -> None:
+    """Put ``block`` at the end of ``section`` in RESULTS.md, before the next section; the
+    section (a ``## `` heading and ``intro``) is made at the end of the file if missing."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if SECTION not in text:
-        text = text.rstrip("\n") + (
-            f"\n\n{SECTION}\n\n"
-            "Generated cases (seed 2022, 0-3 projects each, `jsonl_batch.generate`), validated "
-            "once, then advised in one process; each call timed on its own (3 passes over 2,000 "
-            "cases). The baseline is durable-rules' C engine alone on the same facts "
-            "(pre-serialised facts, actions that only assert pre-serialised conclusions). The "
-            "machine is shared: wall-clock p99s swing with other people's load; the CPU means "
-            "(this thread's CPU time per call) are the figures to compare.\n")
-    path.write_text(text.rstrip("\n") + "\n" + _markdown(rows, label), encoding="utf-8")
+    if section not in text:
+        text = text.rstrip("\n") + f"\n\n{section}\n\n{intro}\n"
+    start = text.index(section) + len(section)
+    end = text.find("\n## ", start)
+    end = len(text) if end < 0 else end
+    body = text[:end].rstrip("\n") + "\n" + block.rstrip("\n") + "\n"
+    rest = text[end:].lstrip("\n")
+    path.write_text(body + ("\n" + rest if rest else ""), encoding="utf-8")
+
+
+def write_results(rows: Sequence[Row], label: str, path: Path = RESULTS) -> None:
+    """Add a dated table at the end of the in-process section of RESULTS.md."""
+    add_to_section(SECTION, (
+        "Generated cases (seed 2022, 0-3 projects each, `jsonl_batch.generate`), validated "
+        "once, then advised in one process; each call timed on its own (passes over 2,000 "
+        "cases). The baseline is durable-rules' C engine alone on the same facts "
+        "(pre-serialised facts, actions that only assert pre-serialised conclusions). The "
+        "machine is shared: wall-clock p99s swing with other people's load; the CPU means "
+        "(this thread's CPU time per call) are the figures to compare."),
+        _markdown(rows, label), path)
 
 
 def main() -> None:

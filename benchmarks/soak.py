@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from jsonl_batch import generate, rss_tree_mib, run_batch  # sibling scripts, not a package
-from performance import RESULTS, _machine
+from performance import RESULTS, _machine, add_to_section
 
 import res_rules
 from res_rules._casefile import case_from_mapping
@@ -100,16 +100,13 @@ def main() -> None:
         f"| {what} | {count} | {result} |\n" for what, count, result in rows)
     print(table)
     if not args.no_write:
-        text = RESULTS.read_text(encoding="utf-8")
-        if SECTION not in text:
-            text = text.rstrip("\n") + (
-                f"\n\n{SECTION}\n\nLong runs with memory sampled (not in CI): advices in one "
-                "process with the RSS every 10,000, and a JSONL stream made as it is sent into "
-                "`res-rules advise --jsonl -` with the RSS of its process tree (workers "
-                "included) sampled twice a second.\n")
         head = (f"\n### {dt.date.today()} · res-rules {res_rules.__version__} · Python "
                 f"{platform.python_version()} · {_machine()}\n\n")
-        RESULTS.write_text(text.rstrip("\n") + "\n" + head + table, encoding="utf-8")
+        add_to_section(SECTION, (
+            "Long runs with memory sampled (not in CI): advices in one process with the RSS "
+            "every 10,000, and a JSONL stream made as it is sent into `res-rules advise "
+            "--jsonl -` with the RSS of its process tree (workers included) sampled twice a "
+            "second."), head + table, RESULTS)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -51,3 +52,23 @@ def test_public_names_are_exactly_all() -> None:
                     not isinstance(getattr(res_rules, n), type(sys)))
     assert (res_rules.__all__ == sorted(res_rules.__all__),
             sorted(set(public) - set(res_rules.__all__))) == (True, [])
+
+
+def test_benchmark_tables_go_to_the_end_of_their_own_section(tmp_path: Path) -> None:
+    """The benchmark scripts add each run's table at the end of its section in RESULTS.md,
+    before the next section, and make the section when it is missing."""
+    spec = importlib.util.spec_from_file_location(
+        "performance_benchmark", ROOT / "benchmarks" / "performance.py")
+    assert spec is not None and spec.loader is not None
+    performance = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = performance  # its dataclasses look their module up while made
+    try:
+        spec.loader.exec_module(performance)
+    finally:
+        del sys.modules[spec.name]
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# R\n\n## A\n\nintro a\n\n### 1\nx\n\n## B\n\nintro b\n")
+    performance.add_to_section("## A", "intro a", "\n### 2\ny\n", results)
+    performance.add_to_section("## C", "intro c", "\n### 3\nz\n", results)
+    assert results.read_text() == ("# R\n\n## A\n\nintro a\n\n### 1\nx\n\n### 2\ny\n\n"
+                                   "## B\n\nintro b\n\n## C\n\nintro c\n\n### 3\nz\n")
