@@ -555,10 +555,9 @@ def _fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
 def _layout(cls: type) -> tuple[frozenset[str], tuple[tuple[str, Spec], ...]]:
     """A model class's field names, and its fields that hold more than a plain value (a nested
     model, a list of them, a date written as text), with their specs."""
-    fields = attrs.fields(cls)
-    return (frozenset(a.name for a in fields),
-            tuple((a.name, spec_of(a)) for a in fields
-                  if spec_of(a).kind in ("nested", "list", "date")))
+    fields = _fields(cls)
+    return (frozenset(fields), tuple((name, spec_of(a)) for name, a in fields.items()
+                                     if spec_of(a).kind in ("nested", "list", "date")))
 
 
 def _trusting(cls: type, data: Any) -> Any:
@@ -581,11 +580,8 @@ def _trusting(cls: type, data: Any) -> Any:
             continue
         if spec.kind == "date":
             if isinstance(value, str):
-                if not ISO_DATE.fullmatch(value):
-                    return None
-                try:
-                    value = dt.date.fromisoformat(value)
-                except ValueError:
+                value = parse_date(value)
+                if not isinstance(value, dt.date):
                     return None
         elif spec.kind == "nested":
             value = _trusting(spec.item or dict, value)

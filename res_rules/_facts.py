@@ -8,7 +8,6 @@ format is written down once.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import sys
 from collections.abc import Callable
@@ -124,44 +123,11 @@ def _num(value: float) -> str:
 def _check(spec: Spec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
     """An attrs validator enforcing ``spec`` on direct construction in Python."""
 
-    broken = _breaks(spec)
-
     def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if broken(value):
+        if problem_with(spec, value):
             raise ValueError(f"{attribute.name!r} must be {spec.expected()} (got {value!r})")
 
     return validate
-
-
-def _breaks(spec: Spec) -> Callable[[Any], bool]:
-    """:func:`problem_with` for one spec, made once: a validator runs for every field of every
-    model built, and most fields are words from a list, text or a flag."""
-    nullable = spec.nullable
-    if spec.kind == "enum":
-        choices = frozenset(spec.choices)
-
-        def breaks_enum(value: Any) -> bool:
-            if type(value) is str:  # a set finds a plain str by its hash
-                return value not in choices
-            if value is None:
-                return not nullable
-            # A str subclass may compare without a hash: the list, as problem_with does.
-            return not (isinstance(value, str) and value in spec.choices)
-
-        return breaks_enum
-    if spec.kind == "str":
-        non_empty = spec.non_empty
-
-        def breaks_str(value: Any) -> bool:
-            if value is None:
-                return not nullable
-            return not isinstance(value, str) or (non_empty and not value.strip()) \
-                or not ((type(value) is str and value.isascii()) or is_unicode(value))
-
-        return breaks_str
-    if spec.kind == "bool":
-        return lambda value: not nullable if value is None else not isinstance(value, bool)
-    return functools.partial(problem_with, spec)
 
 
 def problem_with(spec: Spec, value: Any) -> bool:
@@ -176,8 +142,10 @@ def problem_with(spec: Spec, value: Any) -> bool:
     if spec.kind == "enum":
         return not (isinstance(value, str) and value in spec.choices)
     if spec.kind == "str":
+        # Plain ASCII text (nearly all of it) needs no UTF-8 trial; a subclass may say
+        # anything about itself.
         return not isinstance(value, str) or (spec.non_empty and not value.strip()) \
-            or not is_unicode(value)
+            or not ((type(value) is str and value.isascii()) or is_unicode(value))
     if spec.kind == "bool":
         return not isinstance(value, bool)
     if spec.kind == "date":
