@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from .._advice import Advice, advise, bevoegd_gezag
-from .._casefile import ISO_DATE, MAX_DEPTH, case_from_mapping, case_to_mapping, parse_text
+from .._casefile import MAX_DEPTH, case_from_mapping, case_to_mapping, parse_date, parse_text
 from .._diff import _decisive, differences
 from .._errors import CaseError
 from .._facts import Case
@@ -62,13 +62,7 @@ def templates() -> jinja2.Environment:
 
 def _is_iso_date(value: object) -> bool:
     """A value a date input can show (``YYYY-MM-DD`` and a real day)."""
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and isinstance(parse_date(value), dt.date)
 
 
 class Refused(Exception):
