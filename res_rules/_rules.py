@@ -20,7 +20,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -323,11 +323,17 @@ def _check_in_engine(ruleset: RuleSet) -> None:
     check_ruleset(ruleset)
 
 
-def _read_yaml(path: Path) -> Any:
+def read_rule_file(path: Path, known: Mapping[str, tuple[str, Any]] | None = None) -> Any:
     """A rule file's plain data: the case files' strict reader (no aliases, no tags, no
-    ambiguous numbers, no repeated keys), with its first problem in English."""
+    ambiguous numbers, no repeated keys), with its first problem in English. ``known`` holds
+    readings kept for the shipped files (name -> (SHA-256 of the bytes, data), see
+    :mod:`res_rules._parsed`): one is taken only while the file's bytes still have its hash."""
     try:
-        return parse_text(read_bytes(path).decode("utf-8"), file=str(path))
+        raw = read_bytes(path)
+        entry = known.get(path.name) if known else None
+        if entry is not None and entry[0] == hashlib.sha256(raw).hexdigest():
+            return entry[1]
+        return parse_text(raw.decode("utf-8"), file=str(path))
     except UnicodeDecodeError as exc:
         raise RuleFileError(str(path), "", f"not UTF-8 at offset {exc.start}") from None
     except CaseError as exc:
@@ -338,7 +344,13 @@ def _load(directory: Path) -> RuleSet:
     meta_path = directory / "ruleset.yaml"
     if not meta_path.is_file():
         raise RuleFileError(str(directory), "", "no ruleset.yaml: not a rule set folder")
-    meta = _mapping(_read_yaml(meta_path), str(meta_path), "")
+    # The shipped folder's unchanged files are taken as read before (res_rules/_parsed.py;
+    # imported here, so that `python -m res_rules._parsed` does not find itself imported).
+    from . import _parsed
+
+    read = functools.partial(read_rule_file,
+                             known=_parsed.entries() if directory == default_rules_dir() else None)
+    meta = _mapping(read(meta_path), str(meta_path), "")
     _known_keys(meta, ("name", "version", "documents", "actors", "labels"), str(meta_path), "")
     documents = {
         str(key): _document(directory, str(key), value, str(meta_path))
@@ -356,7 +368,7 @@ def _load(directory: Path) -> RuleSet:
     rule_files = sorted(p for p in directory.glob("*.yaml") if p.name != "ruleset.yaml")
     if not rule_files:
         raise RuleFileError(str(directory), "", "no rule files (*.yaml besides ruleset.yaml)")
-    checker = _Checker(documents, labels, normalise(memo_text))
+    checker = _Checker(documents, labels, normalise(memo_text), read)
     rules: list[Rule] = []
     for path in rule_files:
         rules.extend(checker.file(path))
@@ -573,14 +585,16 @@ def _check_references(labels: Mapping[str, Mapping[str, Mapping[str, str]]], fil
 
 class _Checker:
     def __init__(self, documents: Mapping[str, Document],
-                 labels: Mapping[str, Mapping[str, Any]], memo: str) -> None:
+                 labels: Mapping[str, Mapping[str, Any]], memo: str,
+                 read: Callable[[Path], Any]) -> None:
+        self.read = read
         self.documents = documents
         self.labels = labels
         self.memo = memo
 
     def file(self, path: Path) -> Iterator[Rule]:
         file = str(path)
-        data = _mapping(_read_yaml(path), file, "")
+        data = _mapping(self.read(path), file, "")
         _known_keys(data, ("topic", "rules"), file, "")
         topic = data.get("topic")
         if topic not in TOPICS:
