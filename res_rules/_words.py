@@ -31,7 +31,10 @@ def check_lang(lang: str) -> None:
 def _all_words() -> Mapping[str, Mapping[str, Any]]:
     text = (importlib.resources.files("res_rules") / "templates" / "words.yaml").read_text(
         encoding="utf-8")
-    data: Mapping[str, Mapping[str, Any]] = yaml.safe_load(text)
+    # libyaml's parser where PyYAML has it (the same safe constructor and resolver): 20 ms
+    # instead of 70 ms, at the first advice a process writes out.
+    data: Mapping[str, Mapping[str, Any]] = yaml.load(  # a safe loader
+        text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data
 
 
