@@ -55,12 +55,12 @@ def soak_advices(count: int, every: int = 10_000) -> list[tuple[int, float]]:
     return samples
 
 
-def _lines(count: int) -> Iterator[str]:
-    """``count`` JSONL lines, the generated mix over and over with fresh ids."""
+def _lines(count: int) -> Iterator[bytes]:
+    """``count`` JSONL lines, the generated mix over and over with fresh ids, made as sent."""
     mix = generate(2000, SEED)
     for number in range(count):
         case = mix[number % len(mix)]
-        yield json.dumps({**case, "id": f"soak-{number}"}) + "\n"
+        yield (json.dumps({**case, "id": f"soak-{number}"}) + "\n").encode()
 
 
 def _at(samples: tuple[tuple[int, float], ...], fraction: float, total: int) -> float:
