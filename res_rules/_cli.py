@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ._advice import advise, bevoegd_gezag
 from ._batch import LineResult, Options, output_stream, run
@@ -331,15 +329,28 @@ def _utf8_bytes(stream: Any) -> Any:
     return buffer
 
 
+def _spinner(output: str | None) -> Any:
+    """A spinner counting the lines advised, on stderr when it is a terminal and the advice goes
+    elsewhere (a file, a pipe: on a terminal the lines themselves show the progress); else None,
+    and rich is not imported (a batch in a pipeline starts 25 ms sooner)."""
+    if not sys.stderr.isatty() or (output is None and sys.stdout.isatty()):
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return None
+    # Never through rich: the advice goes to stdout as written (redirected, rich would print it
+    # on the terminal, wrapped). Error lines on stderr do go through it, above the spinner.
+    return Progress(SpinnerColumn(), TextColumn("{task.completed} regels"), console=console,
+                    transient=True, redirect_stdout=False)
+
+
 def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
                   workers: int) -> None:
-    err_console = Console(stderr=True)
-    progress = None
-    if err_console.is_terminal:
-        from rich.progress import Progress, SpinnerColumn, TextColumn
-
-        progress = Progress(SpinnerColumn(), TextColumn("{task.completed} regels"),
-                            console=err_console, transient=True)
+    progress = _spinner(output)
+    if progress is not None:
         task = progress.add_task("advising", total=None)
         progress.start()
     try:
@@ -547,6 +558,9 @@ def rules_command(action: str, rule_id: str | None, fmt: str, lang: str,
         return
     if rule_id:
         raise click.UsageError(_say("cli.list_takes_no_id"))
+    from rich.console import Console  # rich only where a command draws a table
+    from rich.table import Table
+
     listed = rs.rules if as_of is None else rs.in_force(as_of)
     title = f"{rs.name} {rs.version}" + (f", {as_of.isoformat()}" if as_of else "")
     table = Table(title=title, show_lines=False)
@@ -577,6 +591,9 @@ def verify_command(rules_dir: str | None, workers: int | None, lang: str) -> Non
       res-rules verify
       res-rules verify --rules my-rules/ --workers 1
     """
+    from rich.console import Console
+    from rich.table import Table
+
     from ._verify import verify
 
     rs = load_rules(rules_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -161,6 +162,49 @@ def test_jsonl_all_good_exits_0_and_writes_no_progress_when_not_a_terminal(tmp_p
                                           "scope": "regionaal"}) for i in range(5)) + "\n")
     result = run("advise", "--jsonl", str(path), "--lang", "en")
     assert (result.returncode, len(result.stdout.splitlines()), result.stderr) == (0, 5, "")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_jsonl_shows_its_progress_on_a_terminal_and_the_advice_still_goes_to_stdout(
+        tmp_path: Path) -> None:
+    """stdout redirected, stderr a terminal (``res-rules advise --jsonl in > out`` typed in a
+    shell): the spinner is drawn on the terminal (rich hides the cursor while it runs and shows
+    it again) and every advice line reaches stdout intact, none of it on the terminal. (rich
+    used to capture stdout while its spinner ran, and printed the advice on the terminal.)"""
+    import pty
+    import threading
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"c{i}", "theme": "overig",
+                                          "scope": "regionaal"}) for i in range(5)) + "\n")
+    leader, follower = pty.openpty()
+    drawn: list[bytes] = []
+
+    def read() -> None:  # all the time: a full terminal buffer would stop the writer
+        while True:
+            try:
+                part = os.read(leader, 65536)
+            except OSError:  # EIO: no writer left
+                return
+            if not part:
+                return
+            drawn.append(part)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        result = subprocess.run([sys.executable, "-m", "res_rules", "advise", "--jsonl",
+                                 str(path)], stdout=subprocess.PIPE, stderr=follower,
+                                timeout=120, check=False, env={**os.environ, "TERM": "xterm"})
+    finally:
+        os.close(follower)
+        reader.join(10)
+        os.close(leader)
+    terminal = b"".join(drawn)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (result.returncode, [o["case_id"] for o in lines], b"\x1b[?25l" in terminal,
+            b"\x1b[?25h" in terminal, b"case_id" in terminal) == (
+        0, ["c0", "c1", "c2", "c3", "c4"], True, True, False)
 
 
 def test_bevoegd_gezag_text_shows_the_overlap_warning() -> None:
