@@ -393,7 +393,7 @@ def _by_type(firings: Iterable[Firing]
         keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
         rule_id = firing.rule.id
         for conclusion, key in zip(firing.conclusions, keys, strict=True):
-            kind = str(conclusion["type"])
+            kind = conclusion["type"]  # a literal of the rule file (the loader sees to it)
             group = found.get(kind)
             if group is None:
                 group = found[kind] = {}

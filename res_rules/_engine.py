@@ -186,14 +186,15 @@ def _body(fact: Mapping[str, Any]) -> str:
     """The fact's fields as durable's JSON, keys sorted, without braces: its identity."""
     parts = []
     for key in sorted(fact):
+        name = _KEYS.get(key) or _key(key)  # (the few names facts use are known)
         value = fact[key]
         kind = type(value)
         if kind is str:
-            parts.append(_key(key) + encode_basestring(value))
+            parts.append(name + encode_basestring(value))
         elif kind is float:
-            parts.append(_key(key) + _float(value))
+            parts.append(name + _float(value))
         else:
-            parts.append(_key(key) + _value(value))
+            parts.append(name + _value(value))
     return ",".join(parts)
 
 
@@ -473,7 +474,8 @@ class _Template:
             return conclusion, _body(conclusion)
         text = pieces[0]
         for slot, piece in zip(self.slots, pieces[1:], strict=True):
-            text += _value(conclusion[slot]) + piece
+            value = conclusion[slot]  # mostly codes: the common kinds without a call
+            text += (encode_basestring(value) if type(value) is str else _value(value)) + piece
         return conclusion, text
 
 
@@ -812,13 +814,15 @@ class _Session:
         them go back into the engine."""
         # {"r7":{"c":{"id":0,"sid":...},"r":{"id":4,...}}}: each matched fact is the one with
         # that id, and '{"id":' is found nowhere else (inside strings a quote is escaped).
-        parts = messages.split('{"id":')
-        head, facts = parts[0], self.facts
+        facts = self.facts
         bindings = {}
-        alias = head[head.rindex('"', 0, -2) + 1:-2]
-        for part in parts[1:]:
-            bindings[alias] = facts[int(part[:part.index(",")])]
-            alias = part[part.rindex('"', 0, -2) + 1:-2]
+        at = messages.find('{"id":')
+        while at != -1:  # '"alias":{"id":N,'
+            start = at + 6
+            end = messages.index(",", start)
+            bindings[messages[messages.rindex('"', 0, at - 2) + 1:at - 2]] = \
+                facts[int(messages[start:end])]
+            at = messages.find('{"id":', end)
         if len(templates) == 1:  # most rules conclude one thing
             made = templates[0].make(bindings)
             return (made[0],), (made[1],), (made,) if templates[0].asserted else ()
