@@ -37,6 +37,8 @@ from ._rules import load_rules
 MAX_LINE_BYTES = 1024 * 1024
 #: Lines handed to a worker process at once, at most (fewer when input arrives slowly).
 CHUNK_LINES = 64
+#: Lines read ahead of the one being advised in one process.
+READ_AHEAD = 32
 
 
 @attrs.frozen
@@ -165,9 +167,20 @@ def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, 
         emit(result)
 
     if workers <= 1:
-        for number, raw in read_lines(source):
+        # A thread reads ahead a few lines, so that whether the next line is there already is
+        # known without waiting for it: only when it is not are the answers so far sent (a
+        # producer that waits for each answer gets it; a file or a full pipe is not written
+        # to line by line).
+        reader = _Reader(source, size=READ_AHEAD)
+        reader.start()
+        while (item := reader.lines.get()) is not _Reader.END:
+            number, raw = item
             record(advise_line(number, raw, options))
-            sent()
+            if reader.lines.empty():
+                sent()
+        sent()
+        if reader.failure is not None:
+            raise reader.failure
         return summary
     _run_parallel(source, record, sent, options, workers)
     return summary

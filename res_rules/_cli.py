@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -111,16 +112,35 @@ class _Input(click.File):
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
-        if not isinstance(value, str | bytes | os.PathLike) or os.fsdecode(value) == "-":
+        if not isinstance(value, str | bytes | os.PathLike):
             return super().convert(value, param, ctx)
+        if os.fsdecode(value) == "-":
+            return _stdin_bytes() or super().convert("-", param, ctx)
         try:
             stream = open(value, "rb")  # noqa: SIM115  # closed with the command's context
         except OSError as exc:
             self.fail(_say("cli.cannot_open", path=repr(os.fsdecode(value)),
                            reason=exc.strerror or str(exc)), param, ctx)
-        if ctx is not None:
+        # Closed with the command's context, unless reading it can wait (a named pipe, a
+        # terminal): closing a reader that a thread waits in waits for that thread, so Ctrl-C
+        # would hang; its descriptor closes when the process ends.
+        if ctx is not None and stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
             ctx.call_on_close(stream.close)
         return stream
+
+
+def _stdin_bytes() -> BinaryIO | None:
+    """Standard input for a reader thread: a reader of its own on the same descriptor, not
+    ``sys.stdin.buffer``. A thread waiting for input holds its reader's lock, and at exit
+    (Ctrl-C, an error) Python flushes ``sys.stdin.buffer``: found locked by a daemon thread,
+    that aborts the process ("could not acquire lock", exit -6 instead of 130)."""
+    try:
+        descriptor = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # a test runner's or a notebook's stdin
+        return None
+    # Never closed: the descriptor stays open (closefd=False), and closing the reader while
+    # the thread waits in it would wait for the thread.
+    return open(descriptor, "rb", closefd=False)
 
 
 class _Date(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -347,6 +367,10 @@ def _spinner(output: str | None) -> Any:
                     transient=True, redirect_stdout=False)
 
 
+#: Advice bytes gathered at most before they are written (see _advise_jsonl).
+OUTPUT_BYTES = 1024 * 1024
+
+
 def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
                   workers: int) -> None:
     progress = _spinner(output)
@@ -356,21 +380,35 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
     try:
         with output_stream(output, sys.stdout) as stream:
             out = _utf8_bytes(stream)
+            # Advice lines (about 11 KB each) are gathered and written together whenever the
+            # batch says so (the next line is not there yet, a worker's chunk is done) or
+            # OUTPUT_BYTES have gathered: one write of many lines instead of one per line (a
+            # pipe's reader wakes once, not per line).
+            gathered = bytearray()
+
+            def send() -> None:
+                if gathered:
+                    out.write(gathered)
+                    gathered.clear()
+                out.flush()
 
             def emit(result: LineResult) -> None:
                 if result.advice is not None:
                     if out is stream:  # not a UTF-8 byte stream: through the text layer
                         stream.write(result.advice.decode() + "\n")
                     else:
-                        out.write(result.advice)
-                        out.write(b"\n")
+                        gathered.extend(result.advice)
+                        gathered.extend(b"\n")
+                        if len(gathered) >= OUTPUT_BYTES:
+                            out.write(gathered)
+                            gathered.clear()
                 for line in result.errors:
-                    out.flush()  # an error on stderr after the advice lines before it
+                    send()  # an error on stderr after the advice lines before it
                     _error(line)
                 if progress is not None:
                     progress.advance(task)
 
-            summary = run(source, emit, options, workers=workers, sent=out.flush)
+            summary = run(source, emit, options, workers=workers, sent=send)
     finally:
         if progress is not None:
             progress.stop()

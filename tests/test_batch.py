@@ -204,11 +204,14 @@ def test_output_replaces_the_file_only_when_everything_was_written(tmp_path: Pat
         "vorige versie\n", 0, True, ["advies.md"])
 
 
-def test_an_interrupted_output_leaves_the_previous_file(tmp_path: Path) -> None:
-    """Ctrl-C during a batch written to --output: the old file stays whole."""
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_interrupted_output_leaves_the_previous_file(workers: str, tmp_path: Path) -> None:
+    """Ctrl-C during a batch written to --output, while it waits for the next line: the old
+    file stays whole, and the exit is 130 (a thread waiting on stdin used to abort the process
+    at exit, -6)."""
     target = tmp_path / "uit.jsonl"
     target.write_text("oud\n", encoding="utf-8")
-    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1",
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers,
                                 "--output", str(target)], stdin=subprocess.PIPE,
                                stderr=subprocess.PIPE)
     assert process.stdin is not None
@@ -219,6 +222,53 @@ def test_an_interrupted_output_leaves_the_previous_file(tmp_path: Path) -> None:
     code = process.wait(timeout=60)
     assert (code, target.read_text(encoding="utf-8"),
             [p.name for p in tmp_path.iterdir()]) == (130, "oud\n", ["uit.jsonl"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_while_a_named_pipe_is_silent_exits_130(workers: str, tmp_path: Path) -> None:
+    """--jsonl on a named pipe whose writer sends one line and then waits: Ctrl-C ends the
+    batch with "afgebroken" and 130 (closing the pipe's reader while a thread waited in it used
+    to hang the process)."""
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", str(fifo), "--workers", workers],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    with open(fifo, "wb") as writer:
+        writer.write(_line(id="c1"))
+        writer.flush()
+        answer = json.loads(process.stdout.readline())["case_id"]
+        process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=30)
+        finally:
+            process.kill()
+    assert (answer, code, process.stderr.read().decode().strip().splitlines()[-1:]) == (
+        "c1", 130, ["afgebroken"])
+
+
+def test_answers_are_written_together_when_the_next_line_is_already_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a file the next line is always there, so the advice lines leave in a few large
+    writes, not one per line (a pipe's reader wakes once per write); the lines are the same."""
+    writes: list[int] = []
+
+    class Counting(io.BytesIO):
+        def write(self, data: Any) -> int:
+            writes.append(len(data))
+            return super().write(data)
+
+    raw = Counting()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8"))
+    source = tmp_path / "cases.jsonl"
+    source.write_bytes(b"".join(_line(id=f"c{i}") for i in range(120)))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["advise", "--jsonl", str(source), "--workers", "1"])
+    lines = [json.loads(line) for line in raw.getvalue().splitlines()]
+    assert (exit_info.value.code, [a["case_id"] for a in lines]) == (
+        0, [f"c{i}" for i in range(120)])
+    assert len(writes) <= 120 // 8, writes  # one write per line before
 
 
 @pytest.mark.parametrize("attempt", range(6))
