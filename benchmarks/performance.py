@@ -204,11 +204,11 @@ def measure_memory(cases: Sequence[Case], long: bool) -> list[Row]:
 
 
 def measure_jsonl(count: int = 10_000, workers: Sequence[int] = (1, 2),
-                  repeats: int = 2) -> list[Row]:
+                  repeats: int = 3) -> list[Row]:
     """``res-rules advise --jsonl -`` on ``count`` generated cases, streamed in, with one
     process and with ``--workers N``: cases per second (start-up included) and the ratio.
 
-    Each is run ``repeats`` times, in turn (1, 2, 1, 2), and the quicker run of each counts:
+    Each is run ``repeats`` times, in turn (1, 2, 1, 2, ...), and the quickest run of each counts:
     the machine's speed swings within minutes, and taking turns gives both the same chance."""
     _compile_package()
     lines = [(json.dumps(c) + "\n").encode() for c in generate(count, SEED)]
