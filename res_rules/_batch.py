@@ -17,6 +17,7 @@ import datetime as dt
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import tempfile
 import threading
@@ -193,7 +194,8 @@ def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
         collections.deque()
     limit = workers * 4
     with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
-                                                mp_context=_worker_context()) as pool:
+                                                mp_context=_worker_context(),
+                                                initializer=_worker_start) as pool:
         # With "fork" this first task starts every worker, before the reader thread exists: a
         # forked child would otherwise inherit stdin's lock held by that thread, and wait for
         # it forever when multiprocessing closes its copy of stdin. (A fork server's or a
@@ -220,6 +222,14 @@ def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
             raise
     if reader.failure is not None:
         raise reader.failure
+
+
+def _worker_start() -> None:
+    """In each worker process: Ctrl-C is for the parent to handle. A terminal sends it to the
+    whole process group; a worker that took it printed a traceback, and one interrupted while
+    it handed back its answers could leave the parent waiting for it for ever. The parent
+    stops the batch, and its workers finish the chunk they are on and end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -353,7 +353,7 @@ def _spinner(output: str | None) -> Any:
     """A spinner counting the lines advised, on stderr when it is a terminal and the advice goes
     elsewhere (a file, a pipe: on a terminal the lines themselves show the progress); else None,
     and rich is not imported (a batch in a pipeline starts 25 ms sooner)."""
-    if not sys.stderr.isatty() or (output is None and sys.stdout.isatty()):
+    if not _is_terminal(sys.stderr) or (output is None and _is_terminal(sys.stdout)):
         return None
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -365,6 +365,26 @@ def _spinner(output: str | None) -> Any:
     # on the terminal, wrapped). Error lines on stderr do go through it, above the spinner.
     return Progress(SpinnerColumn(), TextColumn("{task.completed} regels"), console=console,
                     transient=True, redirect_stdout=False)
+
+
+def _write_json_line(stream: Any, line: bytes) -> None:
+    """A JSON line (UTF-8) written as text: as it is when the stream's encoding holds every
+    character, else with the others escaped (``\\u2014``), still the same JSON, so that a
+    Latin-1 or ASCII terminal gets its advice instead of an encoding error."""
+    text = line.decode()
+    try:
+        stream.write(text + "\n")
+    except UnicodeEncodeError:  # nothing was written: the text is encoded before it is
+        stream.write(json.dumps(json.loads(text), separators=(",", ":")) + "\n")
+
+
+def _is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal; False for a closed one (``2>&-`` leaves None), or one
+    that cannot say."""
+    try:
+        return bool(stream.isatty())
+    except Exception:
+        return False
 
 
 #: Advice bytes gathered at most before they are written (see _advise_jsonl).
@@ -388,20 +408,19 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
 
             def send() -> None:
                 if gathered:
-                    out.write(gathered)
+                    out.write(bytes(gathered))  # a copy: a stream may keep what it is given
                     gathered.clear()
                 out.flush()
 
             def emit(result: LineResult) -> None:
                 if result.advice is not None:
                     if out is stream:  # not a UTF-8 byte stream: through the text layer
-                        stream.write(result.advice.decode() + "\n")
+                        _write_json_line(stream, result.advice)
                     else:
                         gathered.extend(result.advice)
                         gathered.extend(b"\n")
                         if len(gathered) >= OUTPUT_BYTES:
-                            out.write(gathered)
-                            gathered.clear()
+                            send()
                 for line in result.errors:
                     send()  # an error on stderr after the advice lines before it
                     _error(line)

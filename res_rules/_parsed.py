@@ -71,10 +71,11 @@ def decode(text: str) -> dict[str, tuple[str, Any]]:
 
 
 def entries() -> dict[str, tuple[str, Any]]:
-    """The shipped entries; empty when the file is missing or unreadable (all is then read)."""
+    """The shipped entries; empty when the file is missing or unreadable in any way (every
+    file is then read from its YAML): a faster start is never worth a failing one."""
     try:
         return decode(PATH.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+    except Exception:  # bad JSON, a wrong shape, nesting too deep, no file
         return {}
 
 

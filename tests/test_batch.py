@@ -124,25 +124,96 @@ def test_every_way_of_starting_workers_gives_the_same_lines(
     assert (len(serial), serial[-1].errors != ()) == (71, True)
 
 
-@pytest.mark.parametrize("encoding", [None, "utf-8", "latin-1"])
-def test_jsonl_lines_reach_any_kind_of_stdout(encoding: str | None, tmp_path: Path,
+@pytest.mark.parametrize(("encoding", "errors"), [
+    (None, None), ("utf-8", "strict"), ("latin-1", "backslashreplace"), ("latin-1", "strict"),
+    ("ascii", "strict")])
+def test_jsonl_lines_reach_any_kind_of_stdout(encoding: str | None, errors: str | None,
+                                              tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """The advice lines are written as UTF-8 bytes when stdout is a UTF-8 byte stream, and as
     text otherwise: a StringIO (a program capturing the output, a notebook) gets the same
-    lines, and a stream in another encoding gets what writing text to it does."""
+    lines, and a stream in another encoding gets them with what it cannot hold escaped as JSON
+    does (a strict Latin-1 or ASCII stdout used to get an encoding error and no advice)."""
     source = tmp_path / "cases.jsonl"
     source.write_bytes(_line(id="c1") + _line(id="c2"))
     raw = io.BytesIO()
     stdout: Any = io.StringIO() if encoding is None else io.TextIOWrapper(
-        raw, encoding=encoding, errors="backslashreplace")
+        raw, encoding=encoding, errors=errors)
     monkeypatch.setattr(sys, "stdout", stdout)
     with pytest.raises(SystemExit) as exit_info:
         main(["advise", "--jsonl", str(source), "--workers", "1"])
     stdout.flush()
-    text = stdout.getvalue() if encoding is None else raw.getvalue().decode("latin-1")
+    text = stdout.getvalue() if encoding is None else raw.getvalue().decode(encoding)
     lines = [json.loads(line) for line in text.splitlines()]
-    assert (exit_info.value.code, [a["case_id"] for a in lines]) == (0, ["c1", "c2"])
-    assert ("\\u2014" in text) == (encoding == "latin-1")  # a dash latin-1 cannot write
+    expected = [res_rules.advise(json.loads(_line(id=i))).to_dict() for i in ("c1", "c2")]
+    assert (exit_info.value.code, [{**a, "line": 0} for a in lines]) == (
+        0, [{"line": 0, **e} for e in expected])
+    assert ("\\u2014" in text) == (encoding in ("latin-1", "ascii"))  # a dash: not in these
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes stderr in the child (POSIX)")
+def test_a_closed_or_odd_stderr_still_gets_the_advice_out(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """stderr closed (``2>&-``: Python makes it None) or an object that cannot say whether it
+    is a terminal: the batch is still advised (asking it whether it was a terminal failed)."""
+    source = tmp_path / "cases.jsonl"
+    source.write_bytes(_line(id="c1") + _line(id="c2"))
+    closed = subprocess.run([*SCRIPT, "advise", "--jsonl", str(source)], capture_output=False,
+                            stdout=subprocess.PIPE, timeout=120, check=False,
+                            preexec_fn=lambda: os.close(2))
+
+    class Plain:
+        def __init__(self) -> None:
+            self.text = ""
+
+        def write(self, text: str) -> int:
+            self.text += text
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    stdout, stderr = io.StringIO(), Plain()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["advise", "--jsonl", str(source), "--workers", "1"])
+    assert (closed.returncode, len(closed.stdout.splitlines()), exit_info.value.code,
+            len(stdout.getvalue().splitlines()), stderr.text) == (0, 2, 0, 2, "")
+
+
+def test_a_stream_that_keeps_what_it_is_given_gets_every_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gathered advice is handed over as bytes of its own, never the buffer that is
+    emptied and filled again afterwards."""
+    kept: list[Any] = []
+
+    class Keeping:
+        def write(self, data: Any) -> int:
+            kept.append(data)
+            return len(data)
+
+        def flush(self) -> None:
+            pass
+
+    class Stdout:  # a UTF-8 text stream: the command writes to the bytes under it
+        encoding = "utf-8"
+        buffer = Keeping()
+
+        def write(self, text: str) -> int:
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Stdout())
+    source = tmp_path / "cases.jsonl"
+    source.write_bytes(b"".join(_line(id=f"c{i}") for i in range(30)))
+    with pytest.raises(SystemExit):
+        main(["advise", "--jsonl", str(source), "--workers", "1"])
+    lines = b"".join(bytes(k) for k in kept).splitlines()
+    assert [json.loads(line)["case_id"] for line in lines] == [f"c{i}" for i in range(30)]
 
 
 def test_a_batch_reads_its_input_as_a_stream() -> None:
@@ -271,19 +342,24 @@ def test_answers_are_written_together_when_the_next_line_is_already_there(
     assert len(writes) <= 120 // 8, writes  # one write per line before
 
 
-@pytest.mark.parametrize("attempt", range(6))
-def test_ctrl_c_during_a_batch_says_afgebroken_and_exits_130(attempt: int) -> None:
-    """Interrupts pass through the engine untouched: the message is "afgebroken", the exit
-    code 130, never an engine failure or a traceback, wherever the interrupt lands."""
-    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1"],
+def _interrupt(workers: str, delay: float, *, group: bool = False, waiting: bool = False
+               ) -> tuple[int, str]:
+    """A JSONL batch from a pipe, interrupted with SIGINT after ``delay`` seconds: sent to the
+    process alone, or to its whole process group as a terminal's Ctrl-C is (``group``); while
+    it waits for its second line (``waiting``) or mid-batch. Its exit code and stderr."""
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers],
                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, start_new_session=group)
     assert process.stdin is not None and process.stderr is not None
     lines = b"".join(_line(id=f"c{i}", current_step=i % 5) for i in range(400))
 
     def feed() -> None:  # in the background: the pipe fills and the writer waits on it
         assert process.stdin is not None
         try:
+            if waiting:
+                process.stdin.write(_line(id="c1"))
+                process.stdin.flush()
+                return
             for _ in range(50):
                 process.stdin.write(lines)
             process.stdin.close()
@@ -292,13 +368,42 @@ def test_ctrl_c_during_a_batch_says_afgebroken_and_exits_130(attempt: int) -> No
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
-    time.sleep(1.0 + 0.13 * attempt)  # the interrupt lands mid-batch, a little later each time
-    process.send_signal(signal.SIGINT)
-    stderr = process.stderr.read().decode()
-    code = process.wait(timeout=60)
+    time.sleep(delay)
+    if group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    try:
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
     feeder.join(timeout=10)
+    return code, process.stderr.read().decode()
+
+
+@pytest.mark.parametrize("attempt", range(6))
+def test_ctrl_c_during_a_batch_says_afgebroken_and_exits_130(attempt: int) -> None:
+    """Interrupts pass through the engine untouched: the message is "afgebroken", the exit
+    code 130, never an engine failure or a traceback, wherever the interrupt lands."""
+    code, stderr = _interrupt("1", 1.0 + 0.13 * attempt)  # mid-batch, a little later each time
     assert (code, stderr.strip().splitlines()[-1:], "Traceback" in stderr,
             "engine" in stderr) == (130, ["afgebroken"], False, False)
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+@pytest.mark.parametrize(("workers", "waiting", "delay"), [
+    ("2", True, 1.5), ("2", False, 1.0), ("2", False, 1.3), ("2", False, 1.7),
+    ("1", False, 1.3)])
+def test_ctrl_c_at_a_terminal_reaches_every_process_and_still_ends_cleanly(
+        workers: str, waiting: bool, delay: float) -> None:
+    """A terminal's Ctrl-C goes to the whole process group, workers included: the batch still
+    ends with "afgebroken" and 130, without a worker's traceback, while it waits for input and
+    mid-batch (a worker interrupted while handing back its answers used to leave the parent
+    waiting for ever, now and then)."""
+    code, stderr = _interrupt(workers, delay, group=True, waiting=waiting)
+    assert (code, stderr.strip().splitlines()[-1:], "Traceback" in stderr) == (
+        130, ["afgebroken"], False)
 
 
 @pytest.mark.parametrize("command", [

@@ -101,16 +101,20 @@ def test_the_shipped_rule_set_is_the_same_with_and_without_the_kept_readings(
 def test_a_file_of_another_format_or_unreadable_is_not_used(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    """No entries then: every file is read from its YAML."""
+    """No entries then, whatever is wrong with it (its syntax, its shape, nesting beyond
+    Python's reach, a tag that does not hold): every file is read from its YAML."""
     path = tmp_path / "rules_parsed.json"
     monkeypatch.setattr(_parsed, "PATH", path)
     results = []
-    for text in ('{"format": 0, "files": {}}', "{", '{"format": 1}', ""):
+    for text in ('{"format": 0, "files": {}}', "{", '{"format": 1}', "",
+                 '{"format": 1, "files": []}', '{"format": 1, "files": null}',
+                 '{"format": 1, "files": {"law.yaml": "x"}}', "[" * 100_000 + "]" * 100_000,
+                 '{"format": 1, "files": {"law.yaml": {"sha256": "0", "data": {"$date": "x"}}}}'):
         path.write_text(text, encoding="utf-8")
         results.append(_parsed.entries())
     path.unlink()
     results.append(_parsed.entries())
-    assert results == [{}] * 5
+    assert results == [{}] * 10
 
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text(),
