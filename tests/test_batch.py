@@ -3,6 +3,7 @@ through the console script as a user runs it."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,18 @@ from res_rules._cli import main
 CASE = {"id": "a", "theme": "planuitval", "scope": "regionaal",
         "no_consensus_declared_by": "stuurgroep", "reference_date": "2026-03-01"}
 SCRIPT = [sys.executable, "-m", "res_rules"]
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Processes started inside take Ctrl-C as at a terminal. A suite run as a background job
+    (``&``) starts with SIGINT ignored, which a child inherits and Python then keeps: the tests'
+    interrupts would do nothing. A handler of our own is reset to the default in the child."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _line(**changes: Any) -> bytes:
@@ -282,9 +296,10 @@ def test_an_interrupted_output_leaves_the_previous_file(workers: str, tmp_path: 
     at exit, -6)."""
     target = tmp_path / "uit.jsonl"
     target.write_text("oud\n", encoding="utf-8")
-    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers,
-                                "--output", str(target)], stdin=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    with _interruptible():
+        process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers,
+                                    "--output", str(target)], stdin=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
     assert process.stdin is not None
     process.stdin.write(_line(id="c1"))
     process.stdin.flush()
@@ -303,8 +318,9 @@ def test_ctrl_c_while_a_named_pipe_is_silent_exits_130(workers: str, tmp_path: P
     to hang the process)."""
     fifo = tmp_path / "in.jsonl"
     os.mkfifo(fifo)
-    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", str(fifo), "--workers", workers],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with _interruptible():
+        process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", str(fifo), "--workers",
+                                    workers], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout is not None and process.stderr is not None
     with open(fifo, "wb") as writer:
         writer.write(_line(id="c1"))
@@ -347,9 +363,10 @@ def _interrupt(workers: str, delay: float, *, group: bool = False, waiting: bool
     """A JSONL batch from a pipe, interrupted with SIGINT after ``delay`` seconds: sent to the
     process alone, or to its whole process group as a terminal's Ctrl-C is (``group``); while
     it waits for its second line (``waiting``) or mid-batch. Its exit code and stderr."""
-    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers],
-                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=group)
+    with _interruptible():
+        process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers],
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, start_new_session=group)
     assert process.stdin is not None and process.stderr is not None
     lines = b"".join(_line(id=f"c{i}", current_step=i % 5) for i in range(400))
 

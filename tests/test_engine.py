@@ -313,8 +313,8 @@ def test_a_real_sigint_during_an_action_raises_keyboardinterrupt_from_infer(
         return firing(*args)
 
     monkeypatch.setattr(_engine, "Firing", firing_with_sigint)
-    # Python's own handler, as the console script has it: the test process's may differ (a
-    # test runner's worker can ignore SIGINT; this test once saw no interrupt on 3.13).
+    # Python's own handler, as a terminal user has it: a suite run as a background job (`&`)
+    # starts with SIGINT ignored, and then no interrupt arrives at all.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
