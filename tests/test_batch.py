@@ -335,6 +335,22 @@ def test_ctrl_c_while_a_named_pipe_is_silent_exits_130(workers: str, tmp_path: P
         "c1", 130, ["afgebroken"])
 
 
+@pytest.mark.skipif(os.name != "posix", reason="select() on a pipe is POSIX")
+def test_reading_may_wait_only_on_an_empty_pipe(tmp_path: Path) -> None:
+    """When the answers so far must be sent: a pipe with nothing in it yet may make the next
+    read wait; a pipe with a line in it, a file and an in-memory stream do not."""
+    read_end, write_end = os.pipe()
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(_line(id="c1"))
+    with os.fdopen(read_end, "rb") as pipe, open(path, "rb") as file:
+        empty = _batch._may_wait(pipe)()
+        os.write(write_end, _line(id="c1"))
+        filled = _batch._may_wait(pipe)()
+        os.close(write_end)
+        found = (empty, filled, _batch._may_wait(file)(), _batch._may_wait(io.BytesIO())())
+    assert found == (True, False, False, False)
+
+
 def test_answers_are_written_together_when_the_next_line_is_already_there(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From a file the next line is always there, so the advice lines leave in a few large
