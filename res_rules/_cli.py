@@ -115,6 +115,8 @@ class _Input(click.File):
         if not isinstance(value, str | bytes | os.PathLike):
             return super().convert(value, param, ctx)
         if os.fsdecode(value) == "-":
+            if sys.stdin is None:  # started with stdin closed (<&-)
+                self.fail(_say("cli.stdin_closed"), param, ctx)
             return _stdin_bytes() or super().convert("-", param, ctx)
         try:
             stream = open(value, "rb")  # noqa: SIM115  # closed with the command's context

@@ -335,6 +335,16 @@ def test_ctrl_c_while_a_named_pipe_is_silent_exits_130(workers: str, tmp_path: P
         "c1", 130, ["afgebroken"])
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="closes stdin in the child (POSIX)")
+def test_a_closed_stdin_is_a_usage_error_not_an_internal_one() -> None:
+    """``--jsonl -`` with stdin closed (``<&-``): exit 2 and what to do, in the user's
+    language (it was "interne fout: RuntimeError", exit 1)."""
+    result = subprocess.run([*SCRIPT, "advise", "--jsonl", "-"], capture_output=True,
+                            timeout=120, check=False, preexec_fn=lambda: os.close(0))
+    assert (result.returncode, "standaardinvoer (-) is gesloten" in result.stderr.decode(),
+            b"Traceback" in result.stderr) == (2, True, False)
+
+
 @pytest.mark.skipif(os.name != "posix", reason="select() on a pipe is POSIX")
 def test_reading_may_wait_only_on_an_empty_pipe(tmp_path: Path) -> None:
     """When the answers so far must be sent: a pipe with nothing in it yet may make the next
