@@ -184,9 +184,10 @@ def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, 
 
 
 def _may_wait(source: BinaryIO) -> Callable[[], bool]:
-    """Whether reading on from ``source`` may wait for its writer now: a pipe or a terminal
-    with nothing to read yet. A file or an in-memory stream never waits; where that cannot be
-    asked (no descriptor to select on), every read may wait."""
+    """Whether reading the next line from ``source`` may wait for its writer now: a pipe or a
+    terminal that does not hold a whole line yet (nothing, or part of one: a producer may send
+    the rest only after the answer). A file or an in-memory stream never waits; where that
+    cannot be asked (no descriptor to select on, no buffer to look into), every read may."""
     try:
         descriptor = source.fileno()
         regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
@@ -194,9 +195,16 @@ def _may_wait(source: BinaryIO) -> Callable[[], bool]:
         return lambda: False
     if regular:
         return lambda: False
-    if os.name != "posix":  # select() takes sockets only there
+    peek = getattr(source, "peek", None)
+    if os.name != "posix" or peek is None:  # select() takes sockets only off POSIX
         return lambda: True
-    return lambda: not select.select([descriptor], [], [], 0)[0]
+
+    def may_wait() -> bool:
+        if not select.select([descriptor], [], [], 0)[0]:
+            return True  # nothing on its way (a line still buffered is merely sent early)
+        return b"\n" not in peek(1)  # readable now: what is buffered, or read without waiting
+
+    return may_wait
 
 
 def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
@@ -240,8 +248,15 @@ def _worker_start() -> None:
     """In each worker process: Ctrl-C is for the parent to handle. A terminal sends it to the
     whole process group; a worker that took it printed a traceback, and one interrupted while
     it handed back its answers could leave the parent waiting for it for ever. The parent
-    stops the batch, and its workers finish the chunk they are on and end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stops the batch, and its workers finish the chunk they are on and end. A worker whose
+    parent is gone (killed) ends at Ctrl-C, as before."""
+    parent = os.getppid()
+
+    def interrupted(signum: int, frame: Any) -> None:
+        if os.getppid() != parent:
+            os._exit(128 + signum)
+
+    signal.signal(signal.SIGINT, interrupted)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -335,6 +335,75 @@ def test_ctrl_c_while_a_named_pipe_is_silent_exits_130(workers: str, tmp_path: P
         "c1", 130, ["afgebroken"])
 
 
+@pytest.mark.skipif(os.name != "posix", reason="select() on a pipe is POSIX")
+def test_an_answer_is_not_held_back_by_part_of_the_next_line() -> None:
+    """A producer that sends part of its next line while an answer is being made, and the rest
+    only after that answer: the answer still comes (it used to wait for the rest, for ever)."""
+    import select
+
+    projects = [{"id": f"p{i}", "gemeente": "Utrecht", "technology": "wind",
+                 "capacity_mw": 12.6} for i in range(300)]  # about 20 ms to advise
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    answered = []
+    try:
+        process.stdin.write(_line(id="c1"))  # the command is started and waits for more
+        process.stdin.flush()
+        answered.append(json.loads(process.stdout.readline())["case_id"])
+        process.stdin.write(_line(id="c2", projects=projects))
+        process.stdin.flush()
+        time.sleep(0.005)  # while c2 is advised, part of c3 arrives
+        third = _line(id="c3")
+        process.stdin.write(third[:20])
+        process.stdin.flush()
+        held = not select.select([process.stdout], [], [], 10)[0]
+        if not held:
+            answered.append(json.loads(process.stdout.readline())["case_id"])
+        process.stdin.write(third[20:])
+        process.stdin.close()
+        answered += [json.loads(line)["case_id"] for line in process.stdout.read().splitlines()]
+        code = process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (held, answered, code) == (False, ["c1", "c2", "c3"], 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+def test_workers_whose_parent_was_killed_still_end_at_ctrl_c() -> None:
+    """Workers leave Ctrl-C to their parent; once the parent is gone (killed), Ctrl-C ends them
+    as it did before, instead of leaving them waiting for work for ever."""
+    with _interruptible():
+        process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "2"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+    assert process.stdin is not None and process.stdout is not None
+    group = process.pid
+    try:
+        process.stdin.write(_line(id="c1"))
+        process.stdin.flush()
+        answer = json.loads(process.stdout.readline())["case_id"]  # the workers are running
+        process.kill()
+        process.wait(timeout=30)
+        os.killpg(group, signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(group, signal.SIGKILL)
+            pytest.fail("the workers outlived their parent and Ctrl-C")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+    assert answer == "c1"
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="closes stdin in the child (POSIX)")
 def test_a_closed_stdin_is_a_usage_error_not_an_internal_one() -> None:
     """``--jsonl -`` with stdin closed (``<&-``): exit 2 and what to do, in the user's
