@@ -154,8 +154,9 @@ class _Reader(threading.Thread):
 def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, *,
         workers: int = 1, sent: Callable[[], None] = lambda: None) -> Summary:
     """Advise every line of ``source``, calling ``emit`` with each result in input order, and
-    ``sent`` whenever the results made so far have all been emitted (after each line, or each
-    worker's chunk of lines): the moment to flush them to the reader."""
+    ``sent`` when the results emitted so far should reach the reader now: in one process when
+    reading the next line may wait for the producer, in parallel after each worker's chunk, and
+    at the end."""
     summary = Summary()
 
     def record(result: LineResult) -> None:

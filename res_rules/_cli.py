@@ -132,10 +132,11 @@ class _Input(click.File):
 
 
 def _stdin_bytes() -> BinaryIO | None:
-    """Standard input for a reader thread: a reader of its own on the same descriptor, not
-    ``sys.stdin.buffer``. A thread waiting for input holds its reader's lock, and at exit
-    (Ctrl-C, an error) Python flushes ``sys.stdin.buffer``: found locked by a daemon thread,
-    that aborts the process ("could not acquire lock", exit -6 instead of 130)."""
+    """Standard input for a batch: a reader of its own on the same descriptor, not
+    ``sys.stdin.buffer``. A parallel batch reads it in a thread; a thread waiting for input
+    holds its reader's lock, and at exit (Ctrl-C, an error) Python flushes
+    ``sys.stdin.buffer``: found locked by a daemon thread, that aborts the process ("could not
+    acquire lock", exit -6 instead of 130)."""
     try:
         descriptor = sys.stdin.fileno()
     except (AttributeError, OSError, ValueError):  # a test runner's or a notebook's stdin

@@ -415,19 +415,23 @@ def test_a_closed_stdin_is_a_usage_error_not_an_internal_one() -> None:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="select() on a pipe is POSIX")
-def test_reading_may_wait_only_on_an_empty_pipe(tmp_path: Path) -> None:
-    """When the answers so far must be sent: a pipe with nothing in it yet may make the next
-    read wait; a pipe with a line in it, a file and an in-memory stream do not."""
-    read_end, write_end = os.pipe()
+def test_reading_may_wait_only_while_a_pipe_holds_no_whole_line(tmp_path: Path) -> None:
+    """When the answers so far must be sent: a pipe with nothing in it yet, or only part of a
+    line, may make the next read wait; a pipe with a whole line in it, a file and an in-memory
+    stream do not."""
     path = tmp_path / "cases.jsonl"
     path.write_bytes(_line(id="c1"))
-    with os.fdopen(read_end, "rb") as pipe, open(path, "rb") as file:
-        empty = _batch._may_wait(pipe)()
-        os.write(write_end, _line(id="c1"))
-        filled = _batch._may_wait(pipe)()
-        os.close(write_end)
-        found = (empty, filled, _batch._may_wait(file)(), _batch._may_wait(io.BytesIO())())
-    assert found == (True, False, False, False)
+    found = []
+    for sent in (b"", _line(id="c1")[:20], _line(id="c1")):
+        read_end, write_end = os.pipe()
+        with os.fdopen(read_end, "rb") as pipe:
+            if sent:
+                os.write(write_end, sent)
+            found.append(_batch._may_wait(pipe)())
+            os.close(write_end)
+    with open(path, "rb") as file:
+        found += [_batch._may_wait(file)(), _batch._may_wait(io.BytesIO())()]
+    assert found == [True, True, False, False, False]
 
 
 def test_answers_are_written_together_when_the_next_line_is_already_there(
