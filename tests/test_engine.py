@@ -454,6 +454,38 @@ def test_every_finite_float_is_written_so_durable_reads_the_same_double(value: f
     assert ("e" in text or "E" in text, float(text), "." in text) == (False, value, True)
 
 
+_PLAIN_VALUES = (st.text() | st.integers() | st.booleans() | st.none()
+                 | st.floats(allow_nan=True, allow_infinity=True)
+                 | st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 1e-4, 1e16,
+                                    9999999999999998.0, 5e-05, -0.0, "\ud800", "\u2028\x7f"]))
+
+
+@given(st.dictionaries(st.text() | st.sampled_from(["id", "sid", "type", "\ud800"]),
+                       _PLAIN_VALUES, max_size=8))
+def test_a_fact_of_plain_values_is_written_as_field_by_field(fact: dict[str, Any]) -> None:
+    """orjson writes a plain fact (every input fact the advice gives) as the field-by-field
+    writer does: its identity and what durable reads do not depend on which wrote it. What the
+    field-by-field writer refuses is refused."""
+    try:
+        expected: str | type[Exception] = _engine._written(fact)
+    except _engine._Unwritable:
+        expected = _engine._Unwritable
+    try:
+        got: str | type[Exception] = _engine._body(fact)
+    except _engine._Unwritable:
+        got = _engine._Unwritable
+    assert got == expected
+
+
+def test_the_writer_that_wrote_an_input_fact_does_not_change_the_advice() -> None:
+    """The input facts of every shared example, written either way, give the same body."""
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        case = res_rules.load_case(path)
+        ref = case.reference_date or dt.date(2026, 11, 27)
+        for fact in _advice.case_facts(case, ref):
+            assert _engine._body(fact) == _engine._written(fact)
+
+
 @given(st.floats(min_value=0, exclude_min=True, allow_infinity=False))
 def test_the_engine_compares_any_positive_capacity_with_the_rules_like_python(
         capacity: float) -> None:
