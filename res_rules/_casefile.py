@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import orjson
 from ruamel.yaml import YAML
 from ruamel.yaml import events as ev
 from ruamel.yaml.error import YAMLError
@@ -393,6 +394,43 @@ def _yaml_data(text: str, file: str | None) -> Any:
 
 
 def _json_data(text: str, file: str | None) -> Any:
+    """JSON text as data: by orjson when that is certainly what :func:`_json_read` gives, else
+    by :func:`_json_read`, which says what is wrong where."""
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses, json may read (NaN, lone surrogates)
+        return _json_read(text, file)
+    # orjson keeps the last of two equal keys, so count them: every key is followed by one
+    # colon and no other colon stands outside a string, so as many colons as keys read means
+    # no key was given twice (and no string holds a colon; else the slow way decides).
+    if text.count(":") == _plain_keys(data) and text.count("{") + text.count("[") < MAX_DEPTH:
+        return data
+    return _json_read(text, file)
+
+
+def _plain_keys(data: Any) -> int:
+    """How many keys ``data`` holds, or -1 when it holds a float that orjson may have read
+    otherwise than :func:`_json_read` (0.0: maybe a number too small; 2**63 and beyond: maybe
+    an integer too big for 64 bits, which orjson makes a float)."""
+    keys = 0
+    todo: list[Any] = [[data]]  # (the top value is checked as an item too)
+    while todo:
+        value = todo.pop()
+        items: Any = value
+        if type(value) is dict:
+            keys += len(value)
+            items = value.values()
+        for item in items:
+            kind = type(item)
+            if kind is float:
+                if not 0.0 < abs(item) < 9.2e18:
+                    return -1
+            elif kind is dict or kind is list:
+                todo.append(item)
+    return keys
+
+
+def _json_read(text: str, file: str | None) -> Any:
     duplicates: dict[int, tuple[dict[str, Any], list[str]]] = {}
     refused: list[_Refused] = []
 

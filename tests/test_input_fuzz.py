@@ -231,3 +231,37 @@ def test_the_quick_build_agrees_with_the_checking_build(node: Any) -> None:
     checked = _casefile._build(res_rules.Case, data, "", problems, None)
     trusted = _casefile._trusting(res_rules.Case, data)
     assert (trusted, problems == []) == (checked, checked is not None)
+
+
+def _json_outcome(reader: Any, text: str) -> Any:
+    """What a JSON reader makes of ``text``: the data (its repr tells 1 from 1.0 and -0.0 from
+    0.0), or the problems it reports."""
+    try:
+        return repr(reader(text))
+    except CaseError as exc:
+        return [(p.path, p.code, p.text("en")) for p in exc.errors]
+
+
+#: Text around and inside JSON that orjson and json might read differently.
+JSON_ODDITIES = ["", " ", "\n", "\t", "\r\n", "\x0c", "\ufeff", "\u00a0", ",", ":", "\\u003a",
+                 '"a": 1', "1e400", "-1e400", "1e-400", "0e0", "-0", "18446744073709551616",
+                 "-9223372036854775809", "9223372036854775808", "1" + "0" * 30, "NaN", "[]",
+                 "{}", '"\\ud800"', '"x\\u003ay"', "01", "1.", ".5", "+1", "\x01", "\x7f"]
+
+
+@FUZZ
+@given(st.one_of(near_cases(), trees), st.lists(st.tuples(st.integers(0, 10_000),
+                                                          st.sampled_from(JSON_ODDITIES)),
+                                                max_size=3))
+def test_the_quick_json_reader_agrees_with_the_checking_one(node: Any,
+                                                           edits: list[tuple[int, str]]) -> None:
+    """JSON text is read by orjson when that certainly gives what the checking reader gives,
+    else by the checking reader: for any text, both give the same data or the same problems.
+    (Repeated keys, colons inside strings, numbers beyond 64 bits or float range, NaN, lone
+    surrogates, odd white space, and text broken at random places.)"""
+    text = _json(node)
+    for at, piece in edits:
+        at %= len(text) + 1
+        text = text[:at] + piece + text[at:]
+    assert _json_outcome(lambda t: _casefile.parse_text(t, json_format=True), text) == \
+        _json_outcome(lambda t: _casefile._json_read(t, None), text)
