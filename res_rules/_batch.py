@@ -11,10 +11,8 @@ advised in worker processes (each with its own engine) and still written in inpu
 from __future__ import annotations
 
 import collections
-import concurrent.futures
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 import queue
 import select
@@ -26,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO, TextIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import attrs
 import orjson
@@ -35,6 +33,10 @@ from ._advice import advise
 from ._casefile import case_from_mapping, parse_text
 from ._errors import CaseError
 from ._rules import load_rules
+
+if TYPE_CHECKING:  # imported by the parallel path only: one process starts without them
+    import concurrent.futures
+    import multiprocessing.context
 
 #: The longest JSONL line read, in bytes: as large as a case file may be.
 MAX_LINE_BYTES = 1024 * 1024
@@ -210,6 +212,8 @@ def _may_wait(source: BinaryIO) -> Callable[[], bool]:
 
 def _run_parallel(source: BinaryIO, record: Callable[[LineResult], None],
                   sent: Callable[[], None], options: Options, workers: int) -> None:
+    import concurrent.futures  # (with multiprocessing, about 7 ms of every start otherwise)
+
     reader = _Reader(source, size=CHUNK_LINES * workers * 4)
     pending: collections.deque[concurrent.futures.Future[list[LineResult]]] = \
         collections.deque()
@@ -269,6 +273,8 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     the rules once before it forks the workers (:mod:`res_rules._worker`); else "spawn", where
     each worker imports the package and loads the rules itself.
     """
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:
         with contextlib.suppress(Exception):  # should it fail, each worker says why per line

@@ -33,16 +33,17 @@ import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
-from ruamel.yaml import YAML
-from ruamel.yaml import events as ev
-from ruamel.yaml.error import YAMLError
 
 from ._errors import CaseError, Msg, Problem, closest, describe, msg, plain, quote
 from ._facts import GEMEENTEN, Case, Project, Solution, Spec, is_unicode, problem_with, spec_of
+
+if TYPE_CHECKING:  # ruamel.yaml is imported when YAML is read: a JSON batch never needs it
+    from ruamel.yaml import events as ev
+    from ruamel.yaml.error import YAMLError
 
 MAX_FILE_BYTES = 1024 * 1024
 CASE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -270,6 +271,7 @@ class _YamlReader:
         self.documents: list[Any] = []
         # Each open collection: [container, path, pending key, {key: first line}]
         self.stack: list[list[Any]] = []
+        self.events: Any = None  # ruamel.yaml.events, once read() has imported it
 
     def problem(self, message: Msg, path: str, hint: Msg | None = None) -> None:
         self.problems.append(Problem(message, path=path, file=self.file, hint=hint))
@@ -319,6 +321,10 @@ class _YamlReader:
         return None
 
     def read(self, text: str) -> Any:
+        from ruamel.yaml import YAML, events  # (about 15 ms, at the first YAML read)
+        from ruamel.yaml.error import YAMLError
+
+        self.events = events
         parser = YAML(typ="safe", pure=True)
         try:
             for event in parser.parse(text):
@@ -336,6 +342,7 @@ class _YamlReader:
         return self.documents[0]
 
     def event(self, event: ev.Event) -> None:
+        ev = self.events
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, ev.AliasEvent):
             self.problem(msg("syntax.alias", line=line), self.child_path())
