@@ -1,4 +1,5 @@
-"""The shipped rule files as their reader already read them: a start-up saving, exact by design.
+"""The shipped rule files (and the report words) as their reader already read them: a start-up
+saving, exact by design.
 
 Reading the shipped rule files with the strict YAML reader (ruamel's pure-Python parser, then
 our own scalar rules) takes about 0.2 s, half of every command's start-up and the one serial part
@@ -10,7 +11,10 @@ loading faster, never different: the rule set's fingerprint is still computed fr
 and a test holds every entry to a fresh reading of its file (exact types included: a date is
 not its ISO text, ``1`` is not ``1.0``).
 
-After changing a shipped rule file, regenerate it (the test names the command)::
+The report words (``templates/words.yaml``) are read by the same reader and kept the same way,
+under their file name; only the words' loader looks that entry up.
+
+After changing a shipped rule file or the words, regenerate it (the test names the command)::
 
     python -m res_rules._parsed
 
@@ -79,12 +83,20 @@ def entries() -> dict[str, tuple[str, Any]]:
         return {}
 
 
+def kept_files(directory: Path) -> list[Path]:
+    """The files whose readings are kept: every YAML file in the rule folder ``directory``, and
+    the report words (``templates/words.yaml``, read by the same reader)."""
+    from ._words import WORDS_PATH
+
+    return [*sorted(directory.glob("*.yaml")), WORDS_PATH]
+
+
 def snapshot(directory: Path) -> str:
-    """The ``rules_parsed.json`` text for every YAML file in ``directory``."""
+    """The ``rules_parsed.json`` text for the files :func:`kept_files` names."""
     from ._rules import read_rule_file  # the loader imports this module
 
     files = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in kept_files(directory):
         files[path.name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                             "data": encode(read_rule_file(path))}
     return json.dumps({"format": FORMAT, "files": files}, ensure_ascii=False, indent=1) + "\n"

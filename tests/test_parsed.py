@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import RULES
 from hypothesis import given
 from hypothesis import strategies as st
 
 import res_rules
-from res_rules import RuleFileError, _parsed
+from res_rules import RuleFileError, _parsed, _words
 from res_rules._rules import read_rule_file
 
 
@@ -31,16 +32,25 @@ def typed(value: Any) -> Any:
 
 
 def test_each_kept_reading_is_its_shipped_file_as_read_now() -> None:
-    """Every shipped rule file has an entry with its bytes' hash and exactly what the reader
-    gives today. After editing a rule file: python -m res_rules._parsed"""
+    """Every shipped rule file, and the report words, has an entry with its bytes' hash and
+    exactly what the reader gives today. After editing one: python -m res_rules._parsed"""
     known = _parsed.entries()
-    files = sorted(p.name for p in RULES.glob("*.yaml"))
-    stale = [name for name in files
-             if name not in known
-             or known[name][0] != hashlib.sha256((RULES / name).read_bytes()).hexdigest()
-             or typed(known[name][1]) != typed(read_rule_file(RULES / name))]
-    assert (sorted(known), stale) == (files, []), \
+    paths = _parsed.kept_files(RULES)
+    stale = [path.name for path in paths
+             if path.name not in known
+             or known[path.name][0] != hashlib.sha256(path.read_bytes()).hexdigest()
+             or typed(known[path.name][1]) != typed(read_rule_file(path))]
+    assert (sorted(known), stale) == (sorted(p.name for p in paths), []), \
         "res_rules/rules_parsed.json is out of date: run python -m res_rules._parsed"
+
+
+def test_the_words_are_read_as_a_yaml_reader_reads_them() -> None:
+    """The report words are read by the rule files' strict reader, kept or not: exactly what a
+    plain YAML reader makes of them (no word is taken for a boolean or a number)."""
+    path = _parsed.kept_files(RULES)[-1]
+    plain = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert (path.name, typed(read_rule_file(path)), typed(_words._all_words())) == (
+        "words.yaml", typed(plain), typed(plain))
 
 
 def test_the_file_is_what_the_command_writes() -> None:
