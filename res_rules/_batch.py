@@ -19,7 +19,6 @@ import select
 import signal
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -317,6 +316,8 @@ class AtomicOutput:
         self.temporary: str | None = None
 
     def __enter__(self) -> TextIO:
+        import tempfile  # (only --output needs it: 3 ms of a start else)
+
         descriptor, self.temporary = tempfile.mkstemp(
             dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".tmp")
         self.stream = os.fdopen(descriptor, "w", encoding="utf-8")
