@@ -534,12 +534,13 @@ class _Action:
     def __init__(self, rule: Rule, consumed: frozenset[str]) -> None:
         self.rule = rule
         self.templates = tuple(_Template(t, consumed) for t in rule.then)
-        self.fixed: tuple[tuple[Mapping[str, Any], ...], tuple[str, ...],
-                          tuple[tuple[Mapping[str, Any], str], ...]] | None = None
+        #: The firing (the same every time) and what it asserts, when no conclusion reads a
+        #: matched fact.
+        self.fixed: tuple[Firing, tuple[tuple[Mapping[str, Any], str], ...]] | None = None
         if all(t.constant is not None and t.body is not None for t in self.templates):
             conclusions = tuple(t.constant for t in self.templates if t.constant is not None)
             keys = tuple(t.body for t in self.templates if t.body is not None)
-            self.fixed = (conclusions, keys,
+            self.fixed = (Firing(rule, conclusions, keys),
                           tuple((c, k) for t, c, k in zip(self.templates, conclusions, keys,
                                                           strict=True) if t.asserted))
 
@@ -823,11 +824,8 @@ class _Session:
             if _STATE_FACT in messages:
                 raise EngineError("the rule matched durable's own session state fact (a "
                                   "condition that only says what a fact lacks matches it)")
-            if action.fixed is not None:
-                conclusions, keys, pending = action.fixed
-            else:
-                conclusions, keys, pending = self._conclude(action.templates, messages)
-            self.firings.append(Firing(rule, conclusions, keys))
+            firing, pending = action.fixed or self._conclude(action, messages)
+            self.firings.append(firing)
             asserted = self.asserted
             for conclusion, body in pending:
                 if body not in asserted:
@@ -836,11 +834,10 @@ class _Session:
         except Exception as exc:
             raise EngineError(f"the action of a rule failed: {exc!r}", rule=rule.id) from exc
 
-    def _conclude(self, templates: tuple[_Template, ...], messages: str
-                  ) -> tuple[tuple[dict[str, Any], ...], tuple[str, ...],
-                             tuple[tuple[dict[str, Any], str], ...]]:
-        """The conclusions of a rule that reads the facts it matched, their JSON, and which of
-        them go back into the engine."""
+    def _conclude(self, action: _Action, messages: str
+                  ) -> tuple[Firing, tuple[tuple[dict[str, Any], str], ...]]:
+        """The firing of a rule that reads the facts it matched (its conclusions and their
+        JSON), and which of them go back into the engine."""
         # {"r7":{"c":{"id":0,"sid":...},"r":{"id":4,...}}}: each matched fact is the one with
         # that id, and '{"id":' is found nowhere else (inside strings a quote is escaped).
         facts = self.facts
@@ -852,9 +849,11 @@ class _Session:
             bindings[messages[messages.rindex('"', 0, at - 2) + 1:at - 2]] = \
                 facts[int(messages[start:end])]
             at = messages.find('{"id":', end)
+        templates = action.templates
         if len(templates) == 1:  # most rules conclude one thing
             made = templates[0].make(bindings)
-            return (made[0],), (made[1],), (made,) if templates[0].asserted else ()
+            return (Firing(action.rule, (made[0],), (made[1],)),
+                    (made,) if templates[0].asserted else ())
         both = [t.make(bindings) for t in templates]
-        return (tuple([c for c, _ in both]), tuple([k for _, k in both]),
+        return (Firing(action.rule, tuple([c for c, _ in both]), tuple([k for _, k in both])),
                 tuple([m for t, m in zip(templates, both, strict=True) if t.asserted]))

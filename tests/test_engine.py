@@ -251,19 +251,22 @@ def test_concurrent_calls_are_serialised_and_agree() -> None:
     assert failures == []
 
 
-def _raising(error: BaseException) -> Callable[..., Any]:
-    """Stands in for ``_engine.Firing``, which every rule action makes: the action fails."""
+def _fail_actions(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Every rule action fails with ``error``: each makes its ``Firing`` afresh (a rule whose
+    conclusions read no matched fact keeps one made in advance; with ``fixed`` gone from the
+    class every action takes the general way), and making one raises."""
     def firing_raising(*_: Any) -> Any:
         raise error
 
-    return firing_raising
+    monkeypatch.setattr(_engine._Action, "fixed", None)
+    monkeypatch.setattr(_engine, "Firing", firing_raising)
 
 
 def test_an_exception_inside_a_rule_action_names_the_rule(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """An error in a rule's action is an EngineError naming the rule, in words and as data."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine, "Firing", _raising(RuntimeError("boom")))
+    _fail_actions(monkeypatch, RuntimeError("boom"))
     with pytest.raises(EngineError) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     error = raised.value
@@ -288,7 +291,7 @@ def test_an_interrupt_in_an_action_passes_through_unchanged(
         capsys: pytest.CaptureFixture[str], interrupt: BaseException) -> None:
     """Ctrl-C in an action reaches the caller as itself, silently, and the session is gone."""
     _engine.check_ruleset(res_rules.load_rules())
-    monkeypatch.setattr(_engine, "Firing", _raising(interrupt))
+    _fail_actions(monkeypatch, interrupt)
     with pytest.raises(type(interrupt)) as raised:
         res_rules.bevoegd_gezag("wind", 12, as_of=WRO)
     sid = _last_sid()
@@ -347,7 +350,7 @@ def test_80000_failing_calls_leave_no_session_behind(monkeypatch: pytest.MonkeyP
             continue
         caught += 1
     for error in (RuntimeError("boom"), KeyboardInterrupt()) * 10_000:
-        monkeypatch.setattr(_engine, "Firing", _raising(error))
+        _fail_actions(monkeypatch, error)
         with contextlib.suppress(EngineError, KeyboardInterrupt):
             _engine.infer(rules, [project, context_fact(True, WRO)])
             continue
