@@ -390,9 +390,12 @@ def _by_type(firings: Iterable[Firing]
     """Conclusions grouped by type, then by their content, with the rules that reached each."""
     found: dict[str, dict[Any, tuple[Mapping[str, Any], list[str]]]] = {}
     for firing in firings:
-        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in firing.conclusions)
+        conclusions = firing.conclusions
+        keys: tuple[Any, ...] = firing.keys or tuple(_frozen(c) for c in conclusions)
         rule_id = firing.rule.id
-        for conclusion, key in zip(firing.conclusions, keys, strict=True):
+        # (Most firings conclude one thing: a pair in a tuple is quicker than a zip.)
+        for conclusion, key in ((conclusions[0], keys[0]),) if len(conclusions) == 1 \
+                else zip(conclusions, keys, strict=True):
             kind = conclusion["type"]  # a literal of the rule file (the loader sees to it)
             group = found.get(kind)
             if group is None:

@@ -454,7 +454,7 @@ class _Template:
     a constant conclusion, serialised once.
     """
 
-    __slots__ = ("asserted", "body", "constant", "fills", "pieces", "slots",
+    __slots__ = ("asserted", "body", "constant", "fills", "pairs", "pieces", "slots",
                  "template")
 
     def __init__(self, template: Mapping[str, Any], consumed: frozenset[str]) -> None:
@@ -488,6 +488,8 @@ class _Template:
                 self.pieces = (*pieces, text)
         except _Unwritable:
             self.body, self.pieces = None, ()  # raised, naming the rule, when it fires
+        #: Each slot with the JSON after its value (a zip per firing cost more than the rest).
+        self.pairs = tuple(zip(self.slots, self.pieces[1:], strict=True)) if self.pieces else ()
 
     def make(self, bindings: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Any], str]:
         """The conclusion from the matched facts, and its body (as :func:`_body` writes it),
@@ -502,7 +504,7 @@ class _Template:
         if not pieces:
             return conclusion, _body(conclusion)
         text = pieces[0]
-        for slot, piece in zip(self.slots, pieces[1:], strict=True):
+        for slot, piece in self.pairs:
             value = conclusion[slot]  # mostly codes: the common kinds without a call
             text += (encode_basestring(value) if type(value) is str else _value(value)) + piece
         return conclusion, text
