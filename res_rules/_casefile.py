@@ -808,9 +808,11 @@ def parse_date(text: str) -> dt.date | Msg | None:
     when ``text`` is not in that form at all."""
     if not ISO_DATE.fullmatch(text):
         return None  # fromisoformat also takes 20261101 and week dates
-    year, month, day = (int(part) for part in text.split("-"))
-    if 1 <= month <= 12 and 1 <= day <= 28 and year:
-        return dt.date(year, month, day)  # the usual case, before any words are made
+    try:
+        return dt.date.fromisoformat(text)  # the usual case, before any words are made
+    except ValueError:
+        pass
+    year, month, day = map(int, text.split("-"))
     shown = quote(text)
     if year == 0:
         return msg("problem.date_no_such_year", got=shown)
