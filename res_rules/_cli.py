@@ -394,6 +394,26 @@ def _is_terminal(stream: Any) -> bool:
 OUTPUT_BYTES = 1024 * 1024
 
 
+def _widen_pipe(stream: Any, size: int) -> None:
+    """Let the pipe ``stream`` writes to hold ``size`` bytes, where the system allows (Linux:
+    64 KiB by default, up to /proc/sys/fs/pipe-max-size, 1 MiB by default, for anyone).
+
+    A write of many advice lines then goes into the pipe at once, instead of waiting for the
+    reader 16 times per MiB: 10,000 advices into a reading Python process took about 10 %
+    less time, and less CPU in this process too. Anything else (no pipe, no such call, not
+    allowed) leaves the stream as it is.
+    """
+    try:
+        import fcntl
+
+        descriptor = stream.fileno()
+        if stat.S_ISFIFO(os.fstat(descriptor).st_mode) and \
+                fcntl.fcntl(descriptor, fcntl.F_GETPIPE_SZ) < size:
+            fcntl.fcntl(descriptor, fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError, ValueError):  # (also io.UnsupportedOperation)
+        pass
+
+
 def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
                   workers: int) -> None:
     progress = _spinner(output)
@@ -403,6 +423,8 @@ def _advise_jsonl(source: BinaryIO, options: Options, *, output: str | None,
     try:
         with output_stream(output, sys.stdout) as stream:
             out = _utf8_bytes(stream)
+            if output is None:
+                _widen_pipe(stream, OUTPUT_BYTES)
             # Advice lines (about 11 KB each) are gathered and written together whenever the
             # batch says so (the next line is not there yet, a worker's chunk is done) or
             # OUTPUT_BYTES have gathered: one write of many lines instead of one per line (a

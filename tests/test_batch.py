@@ -538,3 +538,40 @@ def test_a_closed_pipe_ends_quietly_with_141(command: list[str]) -> None:
         capture_output=True, text=True, timeout=120, check=False,
         env={**os.environ, "PYTHONUNBUFFERED": "0"})
     assert result.stderr.strip().splitlines() in (["141"], ["0"])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_advice_pipe_is_widened_to_hold_a_whole_write() -> None:
+    """The pipe the advice lines go into holds OUTPUT_BYTES (one gathered write), so the batch
+    does not wait for the reader 16 times per MiB; the lines are the same."""
+    import fcntl
+
+    from res_rules._cli import OUTPUT_BYTES
+
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", "1"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    before = fcntl.fcntl(process.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    process.stdin.write(_line(id="c1") + _line(id="c2"))
+    process.stdin.close()
+    output = process.stdout.read()  # to the end: the command has done its work
+    after = fcntl.fcntl(process.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    process.stdout.close()
+    process.wait(timeout=120)
+    assert (before, after, [json.loads(line)["case_id"] for line in output.splitlines()]) == (
+        65536, OUTPUT_BYTES, ["c1", "c2"])
+
+
+def test_widening_leaves_what_is_no_pipe_alone(tmp_path: Path) -> None:
+    """A file, a text stream without a descriptor and a closed pipe are left as they are."""
+    from res_rules._cli import _widen_pipe
+
+    with open(tmp_path / "out", "wb") as file:
+        _widen_pipe(file, 1 << 20)
+        file.write(b"x")
+    reading, writing = os.pipe()
+    os.close(reading)
+    os.close(writing)
+    _widen_pipe(io.StringIO(), 1 << 20)
+    _widen_pipe(writing, 1 << 20)  # an int has no fileno()
+    assert (tmp_path / "out").read_bytes() == b"x"
