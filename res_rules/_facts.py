@@ -121,12 +121,44 @@ def _num(value: float) -> str:
 
 
 def _check(spec: Spec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    """An attrs validator enforcing ``spec`` on direct construction in Python."""
+    """An attrs validator enforcing ``spec`` on direct construction in Python.
+
+    What nearly every case holds passes without a further call: a word of an enum, ASCII
+    text, ``True`` or ``False``, ``None`` where allowed. Every other value goes to
+    :func:`problem_with`, which accepts those too (a test holds the two to the same answer).
+    """
 
     def validate(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if problem_with(spec, value):
             raise ValueError(f"{attribute.name!r} must be {spec.expected()} (got {value!r})")
 
+    nullable, non_empty = spec.nullable, spec.non_empty
+    if spec.kind == "enum":
+        words = frozenset((*spec.choices, None) if nullable else spec.choices)
+
+        def validate_word(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+            # (Only a str or None is looked up: hashable, and no subclass with its own ==.)
+            if (value.__class__ is str or value is None) and value in words:
+                return
+            validate(instance, attribute, value)
+
+        return validate_word
+    if spec.kind == "str":
+        def validate_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+            if value.__class__ is str and value.isascii() and (value.strip() or not non_empty):
+                return
+            if value is None and nullable:
+                return
+            validate(instance, attribute, value)
+
+        return validate_text
+    if spec.kind == "bool":
+        def validate_flag(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+            if value is True or value is False or (value is None and nullable):
+                return
+            validate(instance, attribute, value)
+
+        return validate_flag
     return validate
 
 

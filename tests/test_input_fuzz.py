@@ -9,11 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import res_rules
-from res_rules import CaseError, _casefile
+from res_rules import CaseError, _casefile, _facts
 from res_rules._casefile import read_data
 
 # Bounded: a few hundred examples per test (seconds in all), each within a deadline even on a
@@ -265,3 +266,32 @@ def test_the_quick_json_reader_agrees_with_the_checking_one(node: Any,
         text = text[:at] + piece + text[at:]
     assert _json_outcome(lambda t: _casefile.parse_text(t, json_format=True), text) == \
         _json_outcome(lambda t: _casefile._json_read(t, None), text)
+
+
+class _Text(str):
+    """A str subclass that says it is ASCII: the validators must not trust it."""
+
+    def isascii(self) -> bool:
+        return True
+
+
+FIELDS = [(cls, a) for cls in (res_rules.Case, res_rules.Project, res_rules.Solution)
+          for a in attrs.fields(cls)]
+
+
+@FUZZ
+@given(st.sampled_from(FIELDS), st.one_of(
+    scalars, st.sampled_from([" ", "", "a\ud800", "é", True, False, None, 0, 1, 1.0]),
+    st.sampled_from([w for _, a in FIELDS for w in _facts.spec_of(a).choices]),
+    st.text().map(_Text)))
+def test_each_validator_refuses_exactly_what_the_field_spec_refuses(
+        field: tuple[type, Any], value: Any) -> None:
+    """The validators let the usual values through without asking problem_with: for any value,
+    a validator refuses exactly when problem_with says the value breaks the field's spec."""
+    _, attribute = field
+    try:
+        attribute.validator(None, attribute, value)
+        refused = False
+    except ValueError:
+        refused = True
+    assert refused == _facts.problem_with(_facts.spec_of(attribute), value)
