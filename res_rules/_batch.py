@@ -201,10 +201,18 @@ def _may_wait(source: BinaryIO) -> Callable[[], bool]:
     if os.name != "posix" or peek is None:  # select() takes sockets only off POSIX
         return lambda: True
 
+    ready = 0  # whole lines seen in the buffer beyond the next one: read without waiting
+
     def may_wait() -> bool:
+        nonlocal ready
+        if ready:
+            ready -= 1
+            return False
         if not select.select([descriptor], [], [], 0)[0]:
             return True  # nothing on its way (a line still buffered is merely sent early)
-        return b"\n" not in peek(1)  # readable now: what is buffered, or read without waiting
+        lines = peek(1).count(b"\n")  # readable now: what is buffered, or read without waiting
+        ready = max(lines - 1, 0)
+        return not lines
 
     return may_wait
 

@@ -434,6 +434,22 @@ def test_reading_may_wait_only_while_a_pipe_holds_no_whole_line(tmp_path: Path) 
     assert found == [True, True, False, False, False]
 
 
+def test_lines_already_buffered_are_not_looked_for_again() -> None:
+    """Three whole lines in the pipe: the three reads do not wait, and only the fourth may (the
+    check looks at the pipe once, not once per line)."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as pipe:
+        os.write(write_end, _line(id="c1") * 3)
+        may_wait = _batch._may_wait(pipe)
+        found = []
+        for _ in range(3):
+            found.append(may_wait())
+            pipe.readline()
+        found.append(may_wait())
+        os.close(write_end)
+    assert found == [False, False, False, True]
+
+
 def test_answers_are_written_together_when_the_next_line_is_already_there(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From a file the next line is always there, so the advice lines leave in a few large
