@@ -591,3 +591,24 @@ def test_widening_leaves_what_is_no_pipe_alone(tmp_path: Path) -> None:
     _widen_pipe(io.StringIO(), 1 << 20)
     _widen_pipe(writing, 1 << 20)  # an int has no fileno()
     assert (tmp_path / "out").read_bytes() == b"x"
+
+
+def test_the_reader_hands_over_runs_of_lines_and_then_its_failure() -> None:
+    """The parallel batch's reader thread hands lines over in runs (a file: a chunk at a time),
+    keeps every line read before a failure, and passes the failure on."""
+
+    class Failing(io.BytesIO):
+        def readline(self, size: int | None = -1) -> bytes:
+            line = super().readline(size)
+            if not line:
+                raise OSError("the disk went away")
+            return line
+
+    reader = _batch._Reader(Failing(_line(id="c1") * 100), size=8)
+    reader.start()
+    reader.join(timeout=60)
+    runs = []
+    while (run := reader.lines.get_nowait()) is not _batch._Reader.END:
+        runs.append(len(run))
+    assert (runs, str(reader.failure)) == ([_batch.CHUNK_LINES, 100 - _batch.CHUNK_LINES],
+                                          "the disk went away")
