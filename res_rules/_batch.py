@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
 import attrs
 import orjson
@@ -52,10 +52,10 @@ class Options:
     include_expected_law: bool = True
 
 
-@attrs.frozen
-class LineResult:
+class LineResult(NamedTuple):
     """What became of one line: its advice (compact JSON as UTF-8 bytes, written out as made)
-    or its errors (JSON texts, for stderr)."""
+    or its errors (JSON texts, for stderr). (A named tuple: a worker pickles one per line, and
+    a tuple is made and pickled in about half the time an attrs class takes.)"""
 
     number: int
     advice: bytes | None = None
