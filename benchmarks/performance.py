@@ -204,7 +204,7 @@ def measure_memory(cases: Sequence[Case], long: bool) -> list[Row]:
 
 
 def measure_jsonl(count: int = 10_000, workers: Sequence[int] = (1, 2),
-                  repeats: int = 3) -> list[Row]:
+                  repeats: int = 5) -> list[Row]:
     """``res-rules advise --jsonl -`` on ``count`` generated cases, streamed in, with one
     process and with ``--workers N``: cases per second (start-up included) and the ratio.
 
@@ -401,7 +401,8 @@ MEASUREMENTS: list[tuple[str, Callable[[Sequence[Case], bool], list[Row]]]] = [
     ("bevoegd_gezag", lambda cases, quick: measure_bevoegd_gezag()),
     ("projects", lambda cases, quick: measure_projects()),
     ("memory", lambda cases, quick: measure_memory(cases, long=not quick)),
-    ("jsonl", lambda cases, quick: measure_jsonl(2_000 if quick else 10_000)),
+    ("jsonl", lambda cases, quick: measure_jsonl(2_000, repeats=3) if quick
+     else measure_jsonl(10_000)),
     ("verify", lambda cases, quick: measure_verify()),
 ]
 
