@@ -199,10 +199,12 @@ def run(source: BinaryIO, emit: Callable[[LineResult], None], options: Options, 
 
 
 def _may_wait(source: BinaryIO) -> Callable[[], bool]:
-    """Whether reading the next line from ``source`` may wait for its writer now: a pipe or a
-    terminal that does not hold a whole line yet (nothing, or part of one: a producer may send
-    the rest only after the answer). A file or an in-memory stream never waits; where that
-    cannot be asked (no descriptor to select on, no buffer to look into), every read may."""
+    """Whether reading the next line from ``source`` (the next one :func:`read_lines` yields)
+    may wait for its writer now: a pipe or a terminal that does not hold a whole line yet
+    (nothing, part of one, or only blank lines, which are read past: a producer may send the
+    rest only after the answer). A file or an in-memory stream never waits; where that cannot
+    be asked (no descriptor to select on, no buffer to look into), every read may. Asked once
+    after each line read_lines yields."""
     try:
         descriptor = source.fileno()
         regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
@@ -214,7 +216,7 @@ def _may_wait(source: BinaryIO) -> Callable[[], bool]:
     if os.name != "posix" or peek is None:  # select() takes sockets only off POSIX
         return lambda: True
 
-    ready = 0  # whole lines seen in the buffer beyond the next one: read without waiting
+    ready = 0  # lines to yield seen whole in the buffer beyond the next: read without waiting
 
     def may_wait() -> bool:
         nonlocal ready
@@ -223,7 +225,10 @@ def _may_wait(source: BinaryIO) -> Callable[[], bool]:
             return False
         if not select.select([descriptor], [], [], 0)[0]:
             return True  # nothing on its way (a line still buffered is merely sent early)
-        lines = peek(1).count(b"\n")  # readable now: what is buffered, or read without waiting
+        # Readable now: what is buffered, or read without waiting. Only the whole lines that
+        # read_lines yields count: it reads past a blank line without asking, so a blank line
+        # before part of the next one is no line to go on with.
+        lines = sum(1 for line in peek(1).split(b"\n")[:-1] if line.strip())
         ready = max(lines - 1, 0)
         return not lines
 

@@ -103,6 +103,30 @@ def test_answers_leave_as_they_are_made(workers: str) -> None:
     assert (answered, code) == (["c0", "c1", "c2"], 0)
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_blank_lines_at_a_buffer_boundary_do_not_hold_answers_back(workers: str) -> None:
+    """Two lines, two blank lines and a long line in one write larger than the command's read
+    buffer, then the producer waits for three answers without closing: it gets them."""
+    import select
+
+    process = subprocess.Popen([*SCRIPT, "advise", "--jsonl", "-", "--workers", workers],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    assert process.stdin is not None and process.stdout is not None
+    long = _line(id="c2")[:-2] + b" " * 9000 + b"}\n"  # white space inside the JSON
+    process.stdin.write(_line(id="c0") + _line(id="c1") + b"\n \n" + long)
+    process.stdin.flush()
+    received = b""
+    deadline = time.monotonic() + 60
+    while received.count(b"\n") < 3 and time.monotonic() < deadline:
+        if select.select([process.stdout.fileno()], [], [], 1)[0]:
+            received += os.read(process.stdout.fileno(), 1 << 20)
+    process.stdin.close()
+    code = process.wait(timeout=60)
+    assert ([json.loads(line)["case_id"] for line in received.splitlines()], code) == (
+        ["c0", "c1", "c2"], 0)
+
+
 def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
     """"fork" starts the workers quickest (they inherit the loaded rules), and only when this
     process has no other thread, whose locks a forked child could inherit held."""
@@ -432,6 +456,26 @@ def test_reading_may_wait_only_while_a_pipe_holds_no_whole_line(tmp_path: Path) 
     with open(path, "rb") as file:
         found += [_batch._may_wait(file)(), _batch._may_wait(io.BytesIO())()]
     assert found == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("blank", [b"\n\n", b" \r\n\t\n"])
+def test_blank_lines_before_part_of_a_line_may_still_wait(blank: bytes) -> None:
+    """Blank lines are read past without an answer: two whole lines, blank ones, then part of a
+    line whose rest is still in the pipe. After the first line the second is there; after the
+    second, reading on may wait (it used to count the blank lines as lines to go on with, and
+    held the answers back while the producer waited for them)."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb", buffering=8192) as pipe:
+        head = _line(id="c1") + _line(id="c2") + blank
+        os.write(write_end, head + b" " * (8192 - len(head)) + b"x\n")  # its end waits
+        may_wait = _batch._may_wait(pipe)
+        found = []
+        for _ in _batch.read_lines(pipe):
+            found.append(may_wait())
+            if len(found) == 2:
+                break
+        os.close(write_end)
+    assert found == [False, True]
 
 
 def test_lines_already_buffered_are_not_looked_for_again() -> None:
