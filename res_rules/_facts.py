@@ -138,14 +138,14 @@ def _check(spec: Spec) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
 
         def validate_word(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             # (Only a str or None is looked up: hashable, and no subclass with its own ==.)
-            if (value.__class__ is str or value is None) and value in words:
+            if (type(value) is str or value is None) and value in words:
                 return
             validate(instance, attribute, value)
 
         return validate_word
     if spec.kind == "str":
         def validate_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-            if value.__class__ is str and value.isascii() and (value.strip() or not non_empty):
+            if type(value) is str and value.isascii() and (value.strip() or not non_empty):
                 return
             if value is None and nullable:
                 return
