@@ -154,7 +154,8 @@ class _Reader(threading.Thread):
             may_wait = _may_wait(self.source)
             for item in read_lines(self.source):
                 lines.append(item)
-                if len(lines) >= CHUNK_LINES or may_wait():
+                waiting = may_wait()  # asked after every line: it counts the lines it has seen
+                if waiting or len(lines) >= CHUNK_LINES:
                     self.lines.put(lines)
                     lines = []
         except BaseException as exc:  # handed to the main thread, which raises it

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -476,6 +477,26 @@ def test_blank_lines_before_part_of_a_line_may_still_wait(blank: bytes) -> None:
                 break
         os.close(write_end)
     assert found == [False, True]
+
+
+def test_the_reader_hands_over_every_line_a_waiting_producer_sent() -> None:
+    """4,100 short lines in one write, the pipe kept open: the parallel batch's reader hands all
+    of them over (runs of a chunk each, then the rest), and then waits. It asks whether reading
+    may wait after every line; skipping that at a full run left its count of buffered lines one
+    too high per run, and the last lines stayed with it while the producer waited."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as pipe:
+        os.write(write_end, b"x\n" * 4100)
+        reader = _batch._Reader(pipe, size=1000)
+        reader.start()
+        handed = 0
+        deadline = time.monotonic() + 30
+        while handed < 4100 and time.monotonic() < deadline:
+            with contextlib.suppress(queue.Empty):
+                handed += len(reader.lines.get(timeout=0.5))  # (END comes only at the close)
+        os.close(write_end)
+        reader.join(timeout=30)
+    assert handed == 4100
 
 
 def test_lines_already_buffered_are_not_looked_for_again() -> None:
