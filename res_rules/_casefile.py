@@ -410,9 +410,14 @@ def _json_data(text: str, file: str | None) -> Any:
     # orjson keeps the last of two equal keys, so count them: every key is followed by one
     # colon and no other colon stands outside a string, so as many colons as keys read means
     # no key was given twice (and no string holds a colon; else the slow way decides).
-    if text.count(":") == _plain_keys(data) and text.count("{") + text.count("[") < MAX_DEPTH:
+    if text.count(":") == _plain_keys(data) and _shallow(text):
         return data
     return _json_read(text, file)
+
+
+def _shallow(text: str) -> bool:
+    """Whether JSON ``text`` has too few brackets to nest deeper than MAX_DEPTH."""
+    return text.count("{") + text.count("[") < MAX_DEPTH
 
 
 def _plain_keys(data: Any) -> int:
@@ -475,7 +480,7 @@ def _json_read(text: str, file: str | None) -> Any:
     except RecursionError:
         raise CaseError(problems=[Problem(msg("syntax.too_deep", max=MAX_DEPTH),
                                           path=_json_deep_path(text), file=file)]) from None
-    if not duplicates and not refused and text.count("{") + text.count("[") < MAX_DEPTH:
+    if not duplicates and not refused and _shallow(text):
         return data  # nothing refused, no key twice, too few brackets to nest too deep
     problems = _json_problems(data, {k: v[1] for k, v in duplicates.items()}, file)
     if problems:

@@ -194,7 +194,7 @@ def _body(fact: Mapping[str, Any]) -> str:
     # writes them as :func:`_written` does (tests/test_engine.py compares the two on any such
     # dict): strings escaped alike, keys in the same order, floats by the same shortest digits,
     # positionally within these bounds. Anything else, or what orjson refuses, is _written.
-    if type(fact) is dict and "id" not in fact and "sid" not in fact:
+    if type(fact) is dict and _RESERVED.isdisjoint(fact):
         for value in fact.values():
             kind = type(value)
             if kind is float:
