@@ -16,7 +16,7 @@ from conftest import EXAMPLES, ROOT, SCENARIOS
 
 import res_rules
 from res_rules import CaseError
-from res_rules._casefile import MAX_FILE_BYTES, check_field, parse_text, read_data
+from res_rules._casefile import MAX_DEPTH, MAX_FILE_BYTES, check_field, parse_text, read_data
 from res_rules._facts import MAX_PROJECTS, Project
 from res_rules._schema import case_schema
 
@@ -364,6 +364,14 @@ def test_very_deep_nesting_is_a_clean_error(text: str, json_format: bool, path_s
     error = _parse_error(text, json_format=json_format)
     assert (error.code, error.path.startswith(path_start), time.monotonic() - start < 10) == (
         "syntax.too_deep", True, True)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1000])
+def test_valid_json_nested_too_deep_is_refused(depth: int) -> None:
+    """Well-formed JSON nested deeper than MAX_DEPTH (which the quick JSON reader would read) is
+    refused at the path where the limit is passed, as in YAML."""
+    error = _parse_error('{"a": ' * depth + "1" + "}" * depth, json_format=True)
+    assert (error.code, error.path) == ("syntax.too_deep", ".".join(["a"] * MAX_DEPTH))
 
 
 def test_an_alias_bomb_is_refused_quickly() -> None:
